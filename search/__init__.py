@@ -1,0 +1,1 @@
+"""threadsearch: full-text and faceted search over discussion threads."""

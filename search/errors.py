@@ -1,0 +1,81 @@
+"""Every error the library raises, so callers can catch one base class.
+
+The tree::
+
+    SearchError
+    ├── UnknownFormatError     no parser recognises a file, or --format names none
+    ├── SourceFormatError      a file is broken: carries the file, the position and why
+    ├── IndexNotFoundError     no index at the path asked for
+    ├── IndexVersionError      the index was written by another schema version
+    ├── NotFoundError          no thread or entry with that id
+    ├── QuerySyntaxError       the query text cannot be read
+    └── InvalidFilterError     a filter, facet or sort value is not one we know
+
+Third-party exceptions are converted where the dependency is used (``raise ... from``).
+"""
+
+from __future__ import annotations
+
+
+class SearchError(Exception):
+    """Base class of every threadsearch error."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+
+class UnknownFormatError(SearchError):
+    """No parser recognises the input."""
+
+
+class SourceFormatError(SearchError):
+    """An input file is malformed; says where and why."""
+
+    def __init__(
+        self,
+        path: str,
+        reason: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        record: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = path
+        if line is not None:
+            where += f", line {line}"
+            if column is not None:
+                where += f", column {column}"
+        if record is not None:
+            where += f", {record}"
+        super().__init__(f"{where}: {reason}", hint=hint)
+        self.path = path
+        self.reason = reason
+        self.line = line
+        self.column = column
+        self.record = record
+
+
+class IndexNotFoundError(SearchError):
+    """There is no index at the given directory."""
+
+
+class IndexVersionError(SearchError):
+    """The index on disk was built with a different schema version."""
+
+
+class NotFoundError(SearchError):
+    """No thread or entry has the given id."""
+
+
+class QuerySyntaxError(SearchError):
+    """The query text cannot be parsed."""
+
+
+class InvalidFilterError(SearchError):
+    """A filter, facet, or sort value is not valid."""

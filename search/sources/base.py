@@ -1,0 +1,55 @@
+"""The parser interface every input format implements.
+
+A source is an object with a ``name`` and a ``parse(stream, context)`` method that reads
+bytes and yields :class:`~search.model.Thread` objects lazily. Sources are pure: no
+index access, no other file access, no format detection (that lives in
+:mod:`search.sources`). Bad input raises :class:`~search.errors.SourceFormatError`
+during iteration; recoverable oddities go to ``context.warn``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
+from typing import BinaryIO, Protocol
+
+from ..model import Thread
+
+
+def _ignore(message: str) -> None:
+    return None
+
+
+@dataclass
+class SourceContext:
+    """What a parser knows about the input besides its bytes.
+
+    :param path: the file's name as the user gave it, for error messages.
+    :param timezone: the zone to read zone-less local times in; ``None`` keeps them naive.
+    :param include_hidden: also yield drafts, unapproved, spam, deleted and trashed items.
+    :param warn: called with a message for each recoverable problem.
+    """
+
+    path: str
+    timezone: tzinfo | None = None
+    include_hidden: bool = False
+    warn: Callable[[str], None] = field(default=_ignore)
+
+    def localize(self, value: datetime) -> datetime:
+        """Apply ``--timezone`` to a naive local time; aware times are made UTC."""
+        if value.tzinfo is None:
+            if self.timezone is None:
+                return value
+            value = value.replace(tzinfo=self.timezone)
+        return value.astimezone(timezone.utc)
+
+
+class Source(Protocol):
+    """One input format."""
+
+    name: str
+
+    def parse(self, stream: BinaryIO, context: SourceContext) -> Iterator[Thread]:
+        """Yield the threads in ``stream``; raise SourceFormatError on bad input."""
+        ...
