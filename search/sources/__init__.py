@@ -14,6 +14,11 @@ from enum import Enum
 from ..errors import UnknownFormatError
 from .base import Source, SourceContext
 
+
+class CompanionFileError(UnknownFormatError):
+    """A file that is read with another one (Comments.xml beside Posts.xml), not alone."""
+
+
 __all__ = ["Format", "Source", "SourceContext", "detect_format", "get_source", "FORMATS"]
 
 
@@ -27,6 +32,7 @@ class Format(str, Enum):
     HTML = "html"
     MAIL = "mail"
     JSONL = "jsonl"
+    STACKEXCHANGE = "stackexchange"
 
 
 FORMATS = tuple(f.value for f in Format)
@@ -41,6 +47,7 @@ _REGISTRY: dict[Format, str] = {
     Format.HTML: "webpage:WebPageSource",
     Format.MAIL: "mail:MailSource",
     Format.JSONL: "jsonl:JsonLinesSource",
+    Format.STACKEXCHANGE: "stackexchange:StackExchangeSource",
 }
 
 SNIFF_BYTES = 8192
@@ -79,6 +86,12 @@ def detect_format(head: bytes, path: str = "<input>") -> Format:
     if text.startswith(b"{"):
         return Format.JSONL
     if text.startswith(b"<"):
+        if b"<posts>" in lower and b"<row " in lower:
+            return Format.STACKEXCHANGE
+        if (b"<comments>" in lower or b"<users>" in lower) and b"<row " in lower:
+            raise CompanionFileError(
+                f"{path}: part of a Stack Exchange dump; read together with Posts.xml"
+            )
         if b"<disqus" in lower:
             return Format.DISQUS
         if b"wordpress.org/export/" in lower:

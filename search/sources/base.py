@@ -21,6 +21,10 @@ def _ignore(message: str) -> None:
     return None
 
 
+def _no_related(name: str) -> BinaryIO | None:
+    return None
+
+
 @dataclass
 class SourceContext:
     """What a parser knows about the input besides its bytes.
@@ -29,12 +33,16 @@ class SourceContext:
     :param timezone: the zone to read zone-less local times in; ``None`` keeps them naive.
     :param include_hidden: also yield drafts, unapproved, spam, deleted and trashed items.
     :param warn: called with a message for each recoverable problem.
+    :param open_related: opens a file that sits beside the input, by name (a Stack
+        Exchange dump is Posts.xml with Comments.xml and Users.xml beside it); returns
+        ``None`` when there is no such file. The caller owns the file access.
     """
 
     path: str
     timezone: tzinfo | None = None
     include_hidden: bool = False
     warn: Callable[[str], None] = field(default=_ignore)
+    open_related: Callable[[str], BinaryIO | None] = field(default=_no_related)
 
     def localize(self, value: datetime) -> datetime:
         """Apply ``--timezone`` to a naive local time; aware times are made UTC."""

@@ -1,0 +1,360 @@
+"""The query engine: the one module the CLI and the HTTP API call.
+
+:func:`search` takes a :class:`~search.model.SearchRequest` and returns a
+:class:`~search.model.SearchResult`. The text query is parsed by :mod:`.parse`; the
+structured filters and facets are numpy masks and counts over the per-generation
+columns (:mod:`.columns`); Whoosh scores and ranks when the sort is by relevance, and
+date sorts are done on the timestamp column. The other calls read threads and entries.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from whoosh import highlight
+from whoosh import query as wq
+from whoosh.searching import Searcher
+from whoosh.sorting import FieldFacet
+
+from ..errors import InvalidFilterError, NotFoundError
+from ..index import (
+    AUTHOR,
+    BODY,
+    DECLARED,
+    ID_FIELD,
+    KIND,
+    POSITION,
+    SITE,
+    SPELL,
+    TAG,
+    THREAD,
+    THREAD_TITLE,
+    THREAD_URL,
+    TIME_TEXT,
+    TITLE,
+    ThreadIndex,
+    build_schema,
+)
+from ..model import Hit, SearchRequest, SearchResult
+from .columns import NO_TIME, Columns, columns_for
+from .facets import EPOCH_OFFSET, check_facets, count_facet, facet_filter
+from .filters import Mask, combine, request_masks
+from .parse import parse_query, query_terms
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+FACET_LIMIT = 50
+SNIPPET_CHARS = 240
+#: Below this many hits a "did you mean" suggestion is looked for.
+SUGGEST_BELOW = 3
+
+_SCHEMA = build_schema()
+_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+
+
+class MaskSet:
+    """A Whoosh filter backed by a numpy mask (Whoosh only asks ``docnum in filter``)."""
+
+    def __init__(self, mask: Mask) -> None:
+        self._mask = mask
+
+    def __contains__(self, docnum: int) -> bool:
+        return bool(self._mask[docnum])
+
+    def __iter__(self) -> Any:
+        return iter(np.flatnonzero(self._mask).tolist())
+
+
+@dataclass
+class _Plan:
+    request: SearchRequest
+    query: wq.Query
+    columns: Columns
+    matched: Mask
+    filters: dict[str, Mask]
+    selected: Mask
+
+
+def check_request(request: SearchRequest, max_per_page: int = MAX_PER_PAGE) -> None:
+    if request.sort not in SORTS:
+        raise InvalidFilterError(
+            f"unknown sort {request.sort!r}", hint=f"Use one of: {', '.join(SORTS)}."
+        )
+    if not 1 <= request.per_page <= max_per_page:
+        raise InvalidFilterError(
+            f"per_page must be between 1 and {max_per_page}, not {request.per_page}"
+        )
+    if request.page < 1:
+        raise InvalidFilterError(f"page must be 1 or more, not {request.page}")
+    if request.collapse not in (None, "thread"):
+        raise InvalidFilterError(
+            f"unknown collapse {request.collapse!r}", hint="The only collapse is 'thread'."
+        )
+    check_facets(request.facets)
+
+
+def match_mask(searcher: Searcher, q: wq.Query, columns: Columns) -> Mask:
+    """Every live document the text query matches, as a mask."""
+    if isinstance(q, wq.Every):
+        return columns.live.copy()
+    mask = np.zeros(columns.doc_count, dtype=bool)
+    if q is wq.NullQuery:
+        return mask
+    docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+    mask[docs] = True
+    return mask & columns.live
+
+
+def search(
+    index: ThreadIndex,
+    request: SearchRequest,
+    *,
+    max_per_page: int = MAX_PER_PAGE,
+    facet_limit: int = FACET_LIMIT,
+) -> SearchResult:
+    """Run a search request against the index."""
+    started = time.perf_counter()
+    check_request(request, max_per_page)
+    searcher = index.searcher()
+    columns = columns_for(index)
+    q = parse_query(request.q, _SCHEMA)
+    matched = match_mask(searcher, q, columns)
+    filters = request_masks(columns, request)
+    plan = _Plan(request, q, columns, matched, filters, matched & combine(columns, filters))
+    docnums, scores, total, collapsed = _rank(searcher, plan)
+    facets = {
+        name: count_facet(
+            name,
+            columns,
+            matched & combine(columns, filters, skip=facet_filter(name)),
+            getattr(request, name, []) if hasattr(request, name) else [],
+            facet_limit,
+        )
+        for name in request.facets
+    }
+    hits = [
+        _hit(searcher, q, docnum, score, collapsed.get(docnum))
+        for docnum, score in zip(docnums, scores, strict=True)
+    ]
+    suggestion = _suggest(searcher, request, total) if total < SUGGEST_BELOW else None
+    took = round((time.perf_counter() - started) * 1000, 2)
+    warnings = ["the query has only stop words; nothing to search"] if q is wq.NullQuery else []
+    return SearchResult(
+        total, request.page, request.per_page, took, hits, facets, suggestion, warnings
+    )
+
+
+def _rank(
+    searcher: Searcher, plan: _Plan
+) -> tuple[list[int], list[float | None], int, dict[int, int]]:
+    request = plan.request
+    start = (request.page - 1) * request.per_page
+    stop = start + request.per_page
+    thread_codes = plan.columns.keyword[THREAD].codes
+    collapsed: dict[int, int] = {}
+    if request.sort == "relevance" and not isinstance(plan.query, wq.Every):
+        if plan.query is wq.NullQuery:
+            return [], [], 0, {}
+        kwargs: dict[str, Any] = {"filter": MaskSet(plan.selected)}
+        if request.collapse == "thread":
+            kwargs.update(collapse=FieldFacet(THREAD), collapse_limit=1)
+        results = searcher.search(plan.query, limit=stop, **kwargs)
+        page = list(results)[start:stop]
+        docnums = [h.docnum for h in page]
+        scores: list[float | None] = [round(float(h.score), 4) for h in page]
+        total = int(np.count_nonzero(plan.selected))
+        if request.collapse == "thread":
+            total = len(np.unique(thread_codes[plan.selected]))
+    else:
+        ordered = _order_by_time(plan)
+        if request.collapse == "thread":
+            _, first = np.unique(thread_codes[ordered], return_index=True)
+            ordered = ordered[np.sort(first)]
+        total = len(ordered)
+        docnums = ordered[start:stop].tolist()
+        scores = [None] * len(docnums)
+    if request.collapse == "thread":
+        per_thread = np.bincount(thread_codes[plan.selected] + 1)
+        for docnum in docnums:
+            collapsed[docnum] = int(per_thread[thread_codes[docnum] + 1]) - 1
+    return docnums, scores, total, collapsed
+
+
+def _order_by_time(plan: _Plan) -> NDArray[np.int64]:
+    """Selected documents by timestamp (entries without one last), then document order."""
+    docs = np.flatnonzero(plan.selected)
+    times = plan.columns.time[docs]
+    missing = times == NO_TIME
+    key = -times if plan.request.sort != "oldest" else times
+    # Browsing with no query and sort=relevance shows the newest first.
+    order = np.lexsort((docs, key, missing))
+    return docs[order]
+
+
+def _hit(
+    searcher: Searcher, q: wq.Query, docnum: int, score: float | None, collapsed: int | None
+) -> Hit:
+    fields = searcher.stored_fields(docnum)
+    return Hit(
+        id=fields[ID_FIELD],
+        thread_id=fields[THREAD],
+        thread_title=fields.get(THREAD_TITLE) or "",
+        kind=fields[KIND],
+        author=fields.get(AUTHOR),
+        timestamp=fields.get(TIME_TEXT),
+        position=fields[POSITION],
+        score=score,
+        snippet=snippet(q, fields),
+        collapsed=collapsed,
+    )
+
+
+def snippet(q: wq.Query, fields: dict[str, Any]) -> str:
+    """An HTML snippet of the body: matches in <mark>, everything else escaped."""
+    text = fields.get(BODY) or fields.get(TITLE) or ""
+    terms = query_terms(q, BODY) if not isinstance(q, wq.Every) else set()
+    if terms:
+        analyzer = _SCHEMA[BODY].analyzer
+        marked = highlight.highlight(
+            text, frozenset(terms), analyzer, _FRAGMENTER, _FORMATTER, top=2
+        )
+        if marked:
+            return str(marked)
+    return _plain_snippet(text)
+
+
+def _plain_snippet(text: str) -> str:
+    if len(text) <= SNIPPET_CHARS:
+        return html.escape(text, quote=False)
+    cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0]
+    return html.escape(cut, quote=False) + " …"
+
+
+def _suggest(searcher: Searcher, request: SearchRequest, total: int) -> str | None:
+    """A respelling of the typed words that exist in the index, when it finds more."""
+    words = request.q.split()
+    changed = False
+    corrected: list[str] = []
+    reader = searcher.reader()
+    for word in words:
+        plain = word.lower()
+        if ":" in word or not plain.isalpha() or reader.frequency(SPELL, plain) > 0:
+            corrected.append(word)
+            continue
+        options = searcher.suggest(SPELL, plain, limit=1)
+        if options:
+            corrected.append(options[0])
+            changed = True
+        else:
+            corrected.append(word)
+    if not changed:
+        return None
+    suggestion = " ".join(corrected)
+    better = searcher.search(parse_query(suggestion, _SCHEMA), limit=1)
+    return suggestion if len(better) > total else None
+
+
+# --- threads and entries -------------------------------------------------------------
+
+
+def _docs_for_term(searcher: Searcher, field: str, value: str) -> list[int]:
+    return sorted(searcher.docs_for_query(wq.Term(field, value)))
+
+
+def entry_fields(searcher: Searcher, docnum: int) -> dict[str, Any]:
+    return dict(searcher.stored_fields(docnum))
+
+
+def get_entry(index: ThreadIndex, entry_id: str) -> dict[str, Any]:
+    """The stored fields of one entry, full text."""
+    searcher = index.searcher()
+    docs = _docs_for_term(searcher, ID_FIELD, entry_id)
+    if not docs:
+        raise NotFoundError(f"no entry with id {entry_id!r}")
+    return entry_fields(searcher, docs[0])
+
+
+def get_thread(index: ThreadIndex, thread_id: str) -> dict[str, Any]:
+    """A thread with its entries in order, full text."""
+    searcher = index.searcher()
+    docs = _docs_for_term(searcher, THREAD, thread_id)
+    if not docs:
+        raise NotFoundError(f"no thread with id {thread_id!r}")
+    entries = sorted((entry_fields(searcher, d) for d in docs), key=lambda e: e[POSITION])
+    return _thread_summary(entries[0], len(entries)) | {"entries": entries}
+
+
+def _thread_summary(fields: dict[str, Any], count: int) -> dict[str, Any]:
+    return {
+        "id": fields[THREAD],
+        "title": fields.get(THREAD_TITLE) or "",
+        "url": fields.get(THREAD_URL),
+        "site": fields.get(SITE),
+        "tags": [t for t in (fields.get(TAG) or "").split(",") if t],
+        "declared_count": fields.get(DECLARED),
+        "entry_count": count,
+    }
+
+
+def list_threads(index: ThreadIndex, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+    """Threads by latest activity, with their entry counts."""
+    searcher = index.searcher()
+    columns = columns_for(index)
+    codes = columns.keyword[THREAD].codes
+    live = columns.live & (codes >= 0)
+    docs = np.flatnonzero(live)
+    counts = np.bincount(codes[docs], minlength=len(columns.keyword[THREAD].values))
+    latest = np.full(len(counts), NO_TIME, dtype=np.int64)
+    np.maximum.at(latest, codes[docs], columns.time[docs])
+    first_doc = np.full(len(counts), -1, dtype=np.int64)
+    first_doc[codes[docs[::-1]]] = docs[::-1]
+    present = np.flatnonzero(counts)
+    order = present[np.lexsort((present, -latest[present]))]
+    start = (page - 1) * per_page
+    threads = [
+        _thread_summary(entry_fields(searcher, int(first_doc[c])), int(counts[c]))
+        for c in order[start : start + per_page]
+    ]
+    return {"total": len(present), "page": page, "per_page": per_page, "threads": threads}
+
+
+def similar(index: ThreadIndex, entry_id: str, limit: int = 10) -> list[Hit]:
+    """The entries most like the given one (Whoosh's more-like-this over the body)."""
+    searcher = index.searcher()
+    docs = _docs_for_term(searcher, ID_FIELD, entry_id)
+    if not docs:
+        raise NotFoundError(f"no entry with id {entry_id!r}")
+    results = searcher.more_like(docs[0], BODY, top=limit)
+    return [_hit(searcher, wq.Every(), h.docnum, round(float(h.score), 4), None) for h in results]
+
+
+def stats(index: ThreadIndex) -> dict[str, Any]:
+    """Counts and extents of what the index holds."""
+    columns = columns_for(index)
+    live = columns.live
+    kinds = columns.keyword[KIND]
+    kind_counts = np.bincount(kinds.codes[live] + 1, minlength=len(kinds.values) + 1)
+    times = columns.time[live & (columns.time != NO_TIME)]
+    authors = columns.keyword[AUTHOR].codes
+
+    def iso(value: int) -> str:
+        return str(np.datetime64(int(value - EPOCH_OFFSET), "us").astype("datetime64[s]"))
+
+    return {
+        "entries": int(np.count_nonzero(live)),
+        "threads": int(len(np.unique(columns.keyword[THREAD].codes[live]))),
+        "authors": int(len(np.unique(authors[live & (authors >= 0)]))),
+        "sites": sorted({v for v in columns.keyword[SITE].values}),
+        "kinds": {kinds.values[i]: int(c) for i, c in enumerate(kind_counts[1:]) if c},
+        "first": iso(times.min()) if len(times) else None,
+        "last": iso(times.max()) if len(times) else None,
+        "generation": index.generation,
+        "index_dir": str(index.path),
+        "size_bytes": sum(p.stat().st_size for p in index.path.iterdir() if p.is_file()),
+    }

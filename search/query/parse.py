@@ -1,0 +1,66 @@
+"""User text to a Whoosh query, in one place, with one policy for bad syntax.
+
+The query language is Whoosh's: words are ANDed, ``"phrases"``, ``field:value``,
+``wild*``, ``fuzzy~``, ``[a TO b]`` ranges, ``timestamp:>2005-10-02`` comparisons,
+``OR``, ``NOT`` and parentheses. Bare words search the title and the body.
+
+Policy: like a search box, unbalanced quotes and brackets are read leniently (an
+unclosed quote or bracket runs to the end of the text; a stray closing one is
+ignored), because Whoosh's parser already recovers that way and users expect it.
+What Whoosh marks as an error in the parsed tree (a date it cannot read, for example)
+is a :class:`~search.errors.QuerySyntaxError` with a message naming the bad part.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.fields import Schema
+from whoosh.qparser import AndGroup, FuzzyTermPlugin, GtLtPlugin, MultifieldParser
+from whoosh.qparser.dateparse import DateParserPlugin
+
+from ..errors import QuerySyntaxError
+from ..index import TEXT_FIELDS
+
+
+def build_parser(schema: Schema) -> MultifieldParser:
+    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=AndGroup)
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(DateParserPlugin(free=False))
+    return parser
+
+
+def parse_query(text: str, schema: Schema) -> wq.Query:
+    """Parse ``text``; an empty text matches everything.
+
+    A text with nothing searchable in it (only stop words such as "the") gives
+    ``wq.NullQuery``, which matches nothing.
+    """
+    if not text.strip():
+        return wq.Every()
+    parsed: wq.Query = build_parser(schema).parse(text)
+    _raise_on_errors(parsed, text)
+    return parsed
+
+
+def _raise_on_errors(node: Any, text: str) -> None:
+    error = getattr(node, "error", None)
+    if error:
+        raise QuerySyntaxError(
+            f"cannot read the query {text!r}: {error}",
+            hint="Check the field:value parts; dates look like 2005-10-02.",
+        )
+    if isinstance(node, wq.Query):
+        for child in node.children():
+            _raise_on_errors(child, text)
+
+
+def query_terms(q: wq.Query, field: str) -> set[str]:
+    """The indexed terms of ``field`` the query asks for, for highlighting."""
+    terms: set[str] = set()
+    for fieldname, term in q.iter_all_terms(phrases=True):
+        if fieldname == field:
+            terms.add(term.decode("utf-8") if isinstance(term, bytes) else str(term))
+    return terms
