@@ -18,25 +18,32 @@ import numpy as np
 from numpy.typing import NDArray
 from whoosh import highlight
 from whoosh import query as wq
+from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
-from whoosh.sorting import FieldFacet
 
 from ..errors import InvalidFilterError, NotFoundError
 from ..index import (
     AUTHOR,
+    AUTHOR_URL,
     BODY,
     DECLARED,
+    DEPTH,
     ID_FIELD,
     KIND,
+    MENTIONS,
+    PARENT,
     POSITION,
+    QUOTED,
     SITE,
     SPELL,
+    STATUS,
     TAG,
     THREAD,
     THREAD_TITLE,
     THREAD_URL,
     TIME_TEXT,
     TITLE,
+    URL,
     ThreadIndex,
     build_schema,
 )
@@ -54,21 +61,36 @@ SNIPPET_CHARS = 240
 SUGGEST_BELOW = 3
 
 _SCHEMA = build_schema()
-_FORMATTER = highlight.HtmlFormatter(tagname="mark", between=" … ")
+
+
+class _MarkFormatter(highlight.HtmlFormatter):  # type: ignore[misc]
+    """Plain ``<mark>`` around matches; Whoosh's escaping of the text around them."""
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
+
+
+_FORMATTER = _MarkFormatter(between=" … ")
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 
 
-class MaskSet:
-    """A Whoosh filter backed by a numpy mask (Whoosh only asks ``docnum in filter``)."""
+class MaskSet(DocIdSet):  # type: ignore[misc]
+    """A Whoosh filter backed by a numpy mask (collectors ask ``docnum in filter``)."""
 
     def __init__(self, mask: Mask) -> None:
         self._mask = mask
 
-    def __contains__(self, docnum: int) -> bool:
+    def __contains__(self, docnum: object) -> bool:
         return bool(self._mask[docnum])
 
     def __iter__(self) -> Any:
         return iter(np.flatnonzero(self._mask).tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._mask))
+
+    def __bool__(self) -> bool:
+        return True
 
 
 @dataclass
@@ -161,13 +183,9 @@ def _rank(
     if request.sort == "relevance" and not isinstance(plan.query, wq.Every):
         if plan.query is wq.NullQuery:
             return [], [], 0, {}
-        kwargs: dict[str, Any] = {"filter": MaskSet(plan.selected)}
-        if request.collapse == "thread":
-            kwargs.update(collapse=FieldFacet(THREAD), collapse_limit=1)
-        results = searcher.search(plan.query, limit=stop, **kwargs)
-        page = list(results)[start:stop]
-        docnums = [h.docnum for h in page]
-        scores: list[float | None] = [round(float(h.score), 4) for h in page]
+        page = _relevance_page(searcher, plan, thread_codes)[start:stop]
+        docnums = [docnum for docnum, _ in page]
+        scores: list[float | None] = [round(score, 4) for _, score in page]
         total = int(np.count_nonzero(plan.selected))
         if request.collapse == "thread":
             total = len(np.unique(thread_codes[plan.selected]))
@@ -184,6 +202,30 @@ def _rank(
         for docnum in docnums:
             collapsed[docnum] = int(per_thread[thread_codes[docnum] + 1]) - 1
     return docnums, scores, total, collapsed
+
+
+def _relevance_page(
+    searcher: Searcher, plan: _Plan, thread_codes: NDArray[np.int32]
+) -> list[tuple[int, float]]:
+    """Ranked (docnum, score) pairs up to the end of the requested page."""
+    request = plan.request
+    stop = request.page * request.per_page
+    allowed = MaskSet(plan.selected)
+    limit = stop if request.collapse != "thread" else stop * 4
+    while True:
+        results = searcher.search(plan.query, limit=limit, filter=allowed)
+        ranked = [(hit.docnum, float(hit.score)) for hit in results]
+        if request.collapse == "thread":
+            # Keep each thread's best hit; fetch deeper until the page is full.
+            seen: set[int] = set()
+            ranked = [
+                (d, s)
+                for d, s in ranked
+                if not (int(thread_codes[d]) in seen or seen.add(int(thread_codes[d])))
+            ]
+        if len(ranked) >= stop or results.scored_length() < limit:
+            return ranked
+        limit *= 4
 
 
 def _order_by_time(plan: _Plan) -> NDArray[np.int64]:
@@ -267,17 +309,39 @@ def _docs_for_term(searcher: Searcher, field: str, value: str) -> list[int]:
     return sorted(searcher.docs_for_query(wq.Term(field, value)))
 
 
-def entry_fields(searcher: Searcher, docnum: int) -> dict[str, Any]:
-    return dict(searcher.stored_fields(docnum))
+def entry_view(fields: dict[str, Any]) -> dict[str, Any]:
+    """An entry's stored fields under their public names, full text."""
+    return {
+        "id": fields[ID_FIELD],
+        "thread_id": fields[THREAD],
+        "thread_title": fields.get(THREAD_TITLE) or "",
+        "kind": fields[KIND],
+        "position": fields[POSITION],
+        "author": fields.get(AUTHOR),
+        "author_url": fields.get(AUTHOR_URL),
+        "timestamp": fields.get(TIME_TEXT),
+        "title": fields.get(TITLE) or None,
+        "body": fields.get(BODY) or "",
+        "quoted": fields.get(QUOTED) or "",
+        "parent_id": fields.get(PARENT),
+        "depth": fields.get(DEPTH, 0),
+        "mentions": _split(fields.get(MENTIONS)),
+        "url": fields.get(URL),
+        "status": fields.get(STATUS),
+    }
+
+
+def _split(value: str | None) -> list[str]:
+    return [part for part in (value or "").split(",") if part]
 
 
 def get_entry(index: ThreadIndex, entry_id: str) -> dict[str, Any]:
-    """The stored fields of one entry, full text."""
+    """One entry, full text."""
     searcher = index.searcher()
     docs = _docs_for_term(searcher, ID_FIELD, entry_id)
     if not docs:
-        raise NotFoundError(f"no entry with id {entry_id!r}")
-    return entry_fields(searcher, docs[0])
+        raise NotFoundError(f"no entry with id {entry_id!r}", hint="Ids come from search hits.")
+    return entry_view(searcher.stored_fields(docs[0]))
 
 
 def get_thread(index: ThreadIndex, thread_id: str) -> dict[str, Any]:
@@ -285,9 +349,9 @@ def get_thread(index: ThreadIndex, thread_id: str) -> dict[str, Any]:
     searcher = index.searcher()
     docs = _docs_for_term(searcher, THREAD, thread_id)
     if not docs:
-        raise NotFoundError(f"no thread with id {thread_id!r}")
-    entries = sorted((entry_fields(searcher, d) for d in docs), key=lambda e: e[POSITION])
-    return _thread_summary(entries[0], len(entries)) | {"entries": entries}
+        raise NotFoundError(f"no thread with id {thread_id!r}", hint="See GET /threads.")
+    stored = sorted((searcher.stored_fields(d) for d in docs), key=lambda f: f[POSITION])
+    return _thread_summary(stored[0], len(stored)) | {"entries": [entry_view(f) for f in stored]}
 
 
 def _thread_summary(fields: dict[str, Any], count: int) -> dict[str, Any]:
@@ -296,7 +360,7 @@ def _thread_summary(fields: dict[str, Any], count: int) -> dict[str, Any]:
         "title": fields.get(THREAD_TITLE) or "",
         "url": fields.get(THREAD_URL),
         "site": fields.get(SITE),
-        "tags": [t for t in (fields.get(TAG) or "").split(",") if t],
+        "tags": _split(fields.get(TAG)),
         "declared_count": fields.get(DECLARED),
         "entry_count": count,
     }
@@ -318,7 +382,7 @@ def list_threads(index: ThreadIndex, page: int = 1, per_page: int = 20) -> dict[
     order = present[np.lexsort((present, -latest[present]))]
     start = (page - 1) * per_page
     threads = [
-        _thread_summary(entry_fields(searcher, int(first_doc[c])), int(counts[c]))
+        _thread_summary(searcher.stored_fields(int(first_doc[c])), int(counts[c]))
         for c in order[start : start + per_page]
     ]
     return {"total": len(present), "page": page, "per_page": per_page, "threads": threads}
