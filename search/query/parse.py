@@ -40,7 +40,13 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
     """
     if not text.strip():
         return wq.Every()
-    parsed: wq.Query = build_parser(schema).parse(text)
+    try:
+        parsed: wq.Query = build_parser(schema).parse(text)
+    except Exception as exc:  # Whoosh raises bare Exception for an unreadable date
+        raise QuerySyntaxError(
+            f"cannot read the query {text!r}: {exc}",
+            hint="Dates look like 2005-10-02; ranges like timestamp:[2005-10-01 TO 2005-10-02].",
+        ) from exc
     _raise_on_errors(parsed, text)
     return parsed
 

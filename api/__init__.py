@@ -1,0 +1,65 @@
+"""The HTTP API: a Flask application factory over the search library.
+
+``create_app`` sets defaults from :mod:`api.config`, overlays ``THREADSEARCH_*``
+environment variables, then the mapping a caller passes. Nothing happens at import
+time. Blueprints: :mod:`api.search`, :mod:`api.threads`, :mod:`api.status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api, Blueprint
+from marshmallow import RAISE
+from webargs.flaskparser import FlaskParser
+
+from . import config as settings
+from .errors import register_error_handlers
+
+__all__ = ["create_app"]
+
+
+class StrictParser(FlaskParser):  # type: ignore[misc]
+    """Rejects unknown query parameters (webargs drops them by default) and answers 400.
+
+    A silently ignored ``?autor=bob`` would search everything; naming the bad parameter
+    is kinder.
+    """
+
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, Any] = {"query": RAISE, "json": RAISE}
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+Blueprint.ARGUMENTS_PARSER = StrictParser()
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api with our problem+json handlers instead of its error body."""
+
+    def _register_error_handlers(self) -> None:
+        register_error_handlers(self._app)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(settings.defaults())
+    app.config.from_prefixed_env("THREADSEARCH")
+    if config:
+        app.config.update(config)
+    app.config.update(
+        API_TITLE="threadsearch",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    api = ProblemApi(app)
+    from . import search, status, threads
+
+    for module in (search, threads, status):
+        api.register_blueprint(module.blp)
+    return app

@@ -1,0 +1,329 @@
+"""The ``threadsearch`` command: ingest, search, show, stats, export and serve.
+
+Every command takes ``--index DIR`` (default ``index_data/index``, or
+``$THREADSEARCH_INDEX``). ``--json`` prints exactly the body the HTTP API returns for
+the same request, for piping into jq; without it, a table a person can read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from search.errors import SearchError
+from search.index import open_index
+from search.ingest import IngestOptions, Progress, ingest_paths
+from search.model import SearchRequest
+from search.query.engine import SORTS, get_entry, get_thread, search, stats
+from search.query.facets import FACETS
+from search.query.filters import parse_bound
+from search.sources import FORMATS
+
+from .config import DEFAULT_INDEX
+from .schemas import EntrySchema, SearchResultSchema, StatsSchema, ThreadSchema
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=str(DEFAULT_INDEX),
+    envvar="THREADSEARCH_INDEX",
+    show_default="index_data/index, or $THREADSEARCH_INDEX",
+    help="Folder of the index.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON body.")
+
+
+def _fail(error: SearchError) -> None:
+    click.secho(f"error: {error}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="threadsearch")
+def main() -> None:
+    """Search discussion threads: blog comments, forum topics, mailing lists.
+
+    \b
+    Build an index, then ask it questions:
+      threadsearch ingest index_data/                 # the bundled sample
+      threadsearch search "bounty hunters" --facet kind
+      threadsearch search "" --since 2005-10-02 --until 2005-10-02 --sort oldest
+      threadsearch serve                              # HTTP API on 127.0.0.1:8000
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Skip detection; read as this.")
+@click.option(
+    "--timezone", "tz", metavar="TZ", help="Zone of times written without one, e.g. Asia/Shanghai."
+)
+@click.option(
+    "--include-hidden", is_flag=True, help="Also index drafts, unapproved, spam, deleted."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr.")
+@index_option
+@json_option
+def ingest(
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    tz: str | None,
+    include_hidden: bool,
+    quiet: bool,
+    index_dir: Path,
+    as_json: bool,
+) -> None:
+    """Add files or folders (recursively, .gz too) to the index.
+
+    The format of each file is detected from its content: text (scraped blog pages),
+    wxr (WordPress), disqus, feed (RSS/Atom comment feeds), html (saved pages), mail
+    (mbox and pipermail), jsonl (threadsearch's own), stackexchange (Posts.xml).
+    Re-ingesting a file replaces its entries. All files go in one commit: if any
+    fails, the index is left exactly as it was.
+
+    \b
+    Examples:
+      threadsearch ingest index_data/000_da0b5a8ba304d53d.txt --timezone Asia/Shanghai
+      threadsearch ingest ../archives/r-help/ --index /tmp/rhelp
+    """
+    try:
+        zone = ZoneInfo(tz) if tz else None
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone") from None
+    options = IngestOptions(fmt, zone, include_hidden)
+    progress = _progress(quiet)
+    try:
+        index = open_index(index_dir, create=True)
+        try:
+            report = ingest_paths(index, list(paths), options, progress)
+        finally:
+            index.close()
+    except SearchError as error:
+        _fail(error)
+    finally:
+        progress.close()  # type: ignore[attr-defined]
+    summary = {
+        "files": len(report.files),
+        "threads": report.threads,
+        "entries": report.entries,
+        "warnings": report.warnings,
+        "index": str(index_dir),
+    }
+    if as_json:
+        _echo_json(summary)
+    else:
+        click.echo(
+            f"Indexed {report.entries} entries in {report.threads} threads "
+            f"from {len(report.files)} files into {index_dir} "
+            f"({len(report.warnings)} warnings)."
+        )
+
+
+class _Bar(Progress):
+    def close(self) -> None:
+        bar = getattr(self, "bar", None)
+        if bar is not None:
+            bar.close()
+
+
+def _progress(quiet: bool) -> _Bar:
+    progress = _Bar()
+    if quiet:
+        return progress
+    from tqdm import tqdm
+
+    state: dict[str, Any] = {"entries": 0}
+
+    def on_file(path: Path, number: int, total: int) -> None:
+        bar = getattr(progress, "bar", None)
+        if bar is None and total > 1:
+            progress.bar = tqdm(total=total, unit="file", file=sys.stderr)  # type: ignore[attr-defined]
+            bar = progress.bar  # type: ignore[attr-defined]
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(f"{state['entries']} entries, {path.name}", refresh=False)
+
+    def on_thread(thread: Any) -> None:
+        state["entries"] += len(thread.entries)
+
+    def on_warning(message: str) -> None:
+        click.secho(f"warning: {message}", fg="yellow", err=True)
+
+    progress.on_file, progress.on_thread, progress.on_warning = on_file, on_thread, on_warning
+    return progress
+
+
+def _bound(end: bool) -> Callable[[click.Context, click.Parameter, str | None], Any]:
+    def convert(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse_bound(value, end=end)
+        except SearchError as error:
+            raise click.BadParameter(error.message) from None
+
+    return convert
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--author", multiple=True, help="Only entries by this author (repeatable).")
+@click.option("--kind", multiple=True, help="post, comment, trackback or pingback (repeatable).")
+@click.option("--thread", multiple=True, help="Only this thread id (repeatable).")
+@click.option("--site", multiple=True, help="Only this site (repeatable).")
+@click.option("--tag", multiple=True, help="Only threads with this tag (repeatable).")
+@click.option("--since", callback=_bound(False), help="From this ISO date or datetime.")
+@click.option("--until", callback=_bound(True), help="Up to this date (the whole day) or datetime.")
+@click.option(
+    "--facet", "facets", multiple=True, type=click.Choice(FACETS), help="Count per value."
+)
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--collapse", type=click.Choice(["thread"]), help="At most one hit per thread.")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
+@index_option
+@json_option
+def search_command(query: str, index_dir: Path, as_json: bool, **args: Any) -> None:
+    """Search the index; QUERY "" browses everything.
+
+    QUERY uses Whoosh's language: words are ANDed; "a phrase"; author:Martyn;
+    refug* (wildcard); refugee~ (fuzzy); OR, NOT, parentheses;
+    timestamp:[2005-10-01 TO 2005-10-02].
+
+    \b
+    Examples:
+      threadsearch search refugee --facet kind --facet day
+      threadsearch search "" --kind trackback --sort newest --json | jq '.hits[].id'
+    """
+    request = SearchRequest(
+        q=query,
+        author=list(args["author"]),
+        kind=list(args["kind"]),
+        thread=list(args["thread"]),
+        site=list(args["site"]),
+        tag=list(args["tag"]),
+        since=args["since"],
+        until=args["until"],
+        facets=list(args["facets"]),
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+        collapse=args["collapse"],
+    )
+    try:
+        result = search(open_index(index_dir), request)
+    except SearchError as error:
+        _fail(error)
+    body = SearchResultSchema().dump(result)
+    if as_json:
+        _echo_json(body)
+        return
+    _print_result(body)
+
+
+def _print_result(body: dict[str, Any]) -> None:
+    first = (body["page"] - 1) * body["per_page"] + 1
+    last = first + len(body["hits"]) - 1
+    click.echo(f"{body['total']} hits" + (f", showing {first}-{last}" if body["hits"] else ""))
+    for hit in body["hits"]:
+        when = (hit["timestamp"] or "no date")[:16].replace("T", " ")
+        who = hit["author"] or "(no name)"
+        click.echo(f"\n{hit['id']}  {hit['kind']} #{hit['position']}  {when}  {who}")
+        click.echo(f"  {hit['thread_title']}")
+        snippet = hit["snippet"].replace("<mark>", "\033[1m").replace("</mark>", "\033[0m")
+        click.echo(f"  {_unescape(snippet)}")
+    for name, facet in body["facets"].items():
+        values = ", ".join(f"{v['value']}: {v['count']}" for v in facet["values"])
+        click.echo(f"\n{name}: {values}" + (" …" if facet["truncated"] else ""))
+    if body.get("suggestion"):
+        click.echo(f"\nDid you mean: {body['suggestion']}")
+
+
+def _unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+@main.command()
+@click.argument("item_id", metavar="ID")
+@index_option
+@json_option
+def show(item_id: str, index_dir: Path, as_json: bool) -> None:
+    """Print a thread (by thread id) or an entry (by entry id) in full."""
+    try:
+        index = open_index(index_dir)
+        try:
+            body = ThreadSchema().dump(get_thread(index, item_id))
+            kind = "thread"
+        except SearchError:
+            body = EntrySchema().dump(get_entry(index, item_id))
+            kind = "entry"
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _echo_json(body)
+        return
+    entries = body["entries"] if kind == "thread" else [body]
+    if kind == "thread":
+        click.echo(f"{body['title']}  ({body['entry_count']} entries)  {body['url'] or ''}")
+    for entry in entries:
+        when = (entry["timestamp"] or "no date").replace("T", " ")
+        click.echo(
+            f"\n#{entry['position']} {entry['kind']}  {entry['author'] or '(no name)'}  {when}"
+        )
+        if entry["title"]:
+            click.echo(entry["title"])
+        click.echo(entry["body"])
+
+
+@main.command("stats")
+@index_option
+@json_option
+def stats_command(index_dir: Path, as_json: bool) -> None:
+    """Counts and date range of what the index holds."""
+    try:
+        body = StatsSchema().dump(stats(open_index(index_dir)))
+    except SearchError as error:
+        _fail(error)
+    if as_json:
+        _echo_json(body)
+        return
+    for key, value in body.items():
+        click.echo(f"{key:>12}: {value}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@index_option
+def serve(host: str, port: int, workers: int, index_dir: Path) -> None:
+    """Serve the HTTP API with gunicorn worker processes.
+
+    \b
+    Try:
+      curl '127.0.0.1:8000/search?q=bounty+hunters&facet=kind'
+      curl '127.0.0.1:8000/openapi.json'
+    """
+    from . import create_app
+    from .server import serve as run
+
+    try:
+        open_index(index_dir).close()
+    except SearchError as error:
+        _fail(error)
+    run(create_app({"INDEX": str(index_dir)}), host, port, workers)

@@ -1,0 +1,35 @@
+"""Settings of the HTTP API: one table, with defaults and one line of help each.
+
+Every setting can be given as an environment variable with the ``THREADSEARCH_``
+prefix (``THREADSEARCH_INDEX=/data/index``) or in the mapping passed to
+``create_app``. The README's settings table is checked against this one by a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_INDEX = Path(__file__).resolve().parents[1] / "index_data" / "index"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS = (
+    Setting("INDEX", str(DEFAULT_INDEX), "Folder of the Whoosh index to serve."),
+    Setting("MAX_PER_PAGE", 100, "Largest per_page a search may ask for."),
+    Setting("FACET_LIMIT", 50, "Most values returned per facet; the rest set truncated."),
+    Setting(
+        "API_TOKEN", None, "Bearer token that POST and DELETE /threads require; unset: refused."
+    ),
+)
+
+
+def defaults() -> dict[str, Any]:
+    return {s.name: s.default for s in SETTINGS}

@@ -1,0 +1,175 @@
+"""marshmallow schemas: query arguments in, response bodies out.
+
+Argument schemas validate and normalise (ranges, known sort keys and facets, dates
+parsed once) and reject unknown parameters. Response schemas are declarative; the
+OpenAPI document is generated from both, so it cannot drift from the code. The CLI
+dumps its ``--json`` output through the same schemas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+
+from search.errors import InvalidFilterError
+from search.model import ENTRY_KINDS, SearchRequest
+from search.query.engine import SORTS
+from search.query.facets import FACETS
+from search.query.filters import parse_bound
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _bound(end: bool) -> Any:
+    def load(value: str) -> Any:
+        try:
+            return parse_bound(value, end=end)
+        except InvalidFilterError as exc:
+            raise ValidationError(exc.message) from None
+
+    return load
+
+
+class SearchArgsSchema(_Strict):
+    q = fields.String(load_default="", metadata={"description": "Query text; empty browses."})
+    author = fields.List(fields.String(), load_default=list)
+    kind = fields.List(fields.String(validate=validate.OneOf(ENTRY_KINDS)), load_default=list)
+    thread = fields.List(fields.String(), load_default=list)
+    site = fields.List(fields.String(), load_default=list)
+    tag = fields.List(fields.String(), load_default=list)
+    since = fields.Function(
+        deserialize=_bound(False), metadata={"description": "ISO date or datetime, inclusive."}
+    )
+    until = fields.Function(
+        deserialize=_bound(True),
+        metadata={"description": "ISO date or datetime, inclusive; a date covers the day."},
+    )
+    facet = fields.List(fields.String(validate=validate.OneOf(FACETS)), load_default=list)
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    collapse = fields.String(validate=validate.OneOf(["thread"]))
+
+    @post_load
+    def to_request(self, data: dict[str, Any], **kwargs: Any) -> SearchRequest:
+        facets = data.pop("facet")
+        return SearchRequest(facets=facets, **data)
+
+
+class PageArgsSchema(_Strict):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class SimilarArgsSchema(_Strict):
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+
+
+class HitSchema(Schema):
+    id = fields.String()
+    thread_id = fields.String()
+    thread_title = fields.String()
+    kind = fields.String()
+    author = fields.String(allow_none=True)
+    timestamp = fields.String(allow_none=True)
+    position = fields.Integer()
+    score = fields.Float(allow_none=True)
+    snippet = fields.String(metadata={"description": "HTML: matches in <mark>, rest escaped."})
+    collapsed = fields.Integer(
+        allow_none=True, metadata={"description": "With collapse=thread: other hits in it."}
+    )
+
+
+class FacetValueSchema(Schema):
+    value = fields.Raw(allow_none=True)
+    count = fields.Integer()
+    selected = fields.Boolean()
+
+
+class FacetSchema(Schema):
+    values = fields.List(fields.Nested(FacetValueSchema))
+    truncated = fields.Boolean()
+
+
+class SearchResultSchema(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    took_ms = fields.Float()
+    hits = fields.List(fields.Nested(HitSchema))
+    facets = fields.Dict(keys=fields.String(), values=fields.Nested(FacetSchema))
+    suggestion = fields.String(allow_none=True)
+    warnings = fields.List(fields.String())
+
+
+class EntrySchema(Schema):
+    id = fields.String()
+    thread_id = fields.String()
+    thread_title = fields.String()
+    kind = fields.String()
+    position = fields.Integer()
+    author = fields.String(allow_none=True)
+    author_url = fields.String(allow_none=True)
+    timestamp = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    body = fields.String()
+    quoted = fields.String()
+    parent_id = fields.String(allow_none=True)
+    depth = fields.Integer()
+    mentions = fields.List(fields.String())
+    url = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+
+
+class ThreadSummarySchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    url = fields.String(allow_none=True)
+    site = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+    declared_count = fields.Integer(allow_none=True)
+    entry_count = fields.Integer()
+
+
+class ThreadSchema(ThreadSummarySchema):
+    entries = fields.List(fields.Nested(EntrySchema))
+
+
+class ThreadListSchema(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    threads = fields.List(fields.Nested(ThreadSummarySchema))
+
+
+class SimilarSchema(Schema):
+    id = fields.String()
+    hits = fields.List(fields.Nested(HitSchema))
+
+
+class StatsSchema(Schema):
+    entries = fields.Integer()
+    threads = fields.Integer()
+    authors = fields.Integer()
+    sites = fields.List(fields.String())
+    kinds = fields.Dict(keys=fields.String(), values=fields.Integer())
+    first = fields.String(allow_none=True)
+    last = fields.String(allow_none=True)
+    generation = fields.Integer()
+    index_dir = fields.String()
+    size_bytes = fields.Integer()
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    index = fields.String()
+    entries = fields.Integer(allow_none=True)
+
+
+class WriteResultSchema(Schema):
+    threads = fields.Integer()
+    entries = fields.Integer()
