@@ -1,0 +1,364 @@
+"""JSON Lines in threadsearch's own thread schema: one thread per line.
+
+This is the format threadsearch writes when it exports and reads back when it ingests,
+and the body the HTTP API's ``POST /threads`` accepts (one thread or a list). The
+marshmallow schemas :class:`ThreadSchema` and :class:`EntrySchema` describe exactly the
+fields of :class:`~search.model.Thread` and :class:`~search.model.Entry`; other modules
+use :func:`thread_to_dict` and :func:`thread_from_dict` rather than the schemas.
+
+The schema
+----------
+
+A thread (one JSON object per line):
+
+==================  ====================  ========  =============================================
+field               type                  required  meaning
+==================  ====================  ========  =============================================
+``id``              string                no        ``[A-Za-z0-9_-]{1,64}``; computed when absent
+``title``           string                yes       the thread's title
+``url``             string or null        no        the post's URL (default null)
+``site``            string or null        no        blog, forum or list name or host
+``source``          string or null        no        where the thread was ingested from
+``declared_count``  integer >= 0 or null  no        the entry count the source declared
+``tags``            list of strings       no        categories and tags (default [])
+``entries``         list of entries       no        the post and its comments (default [])
+==================  ====================  ========  =============================================
+
+An entry (an object in ``entries``):
+
+==============  ================  ========  ====================================================
+field           type              required  meaning
+==============  ================  ========  ====================================================
+``id``          string            no        ``[A-Za-z0-9_-]{1,64}``; computed when absent
+``thread_id``   string            no        must equal the thread's id when given
+``kind``        string            yes       ``post``, ``comment``, ``trackback`` or ``pingback``
+``position``    integer >= 0      yes       order in the thread (the post is 0); unique
+``body``        string            no        clean text, a blank line between paragraphs
+``author``      string or null    no        the author's display name
+``author_url``  string or null    no        the author's web site or profile
+``timestamp``   ISO 8601 or null  no        see below
+``title``       string or null    no        the entry's own title, if any
+``quoted``      string            no        text the entry quotes (default "")
+``parent_id``   string or null    no        the id of another entry of the same thread
+                                            that this one replies to
+``depth``       integer >= 0      no        0 post, 1 top-level comment, 2 reply... (default 0)
+``mentions``    list of strings   no        names the entry mentions (default [])
+``url``         string or null    no        the entry's permalink
+``status``      string            no        the source's status word (default "approved")
+==============  ================  ========  ====================================================
+
+Ids: when ``id`` is absent, the thread id is ``thread_id_for(canonical_url(url))`` if the
+thread has a ``url``, else ``thread_id_for("jsonl:" + title)``, and an entry id is
+``entry_id_for(thread_id, str(position))``. An entry that is replied to (``parent_id``)
+therefore needs either an explicit id or the computed one.
+
+Timestamps are ISO 8601 strings. A time with a zone is converted to UTC; a time without
+one is a naive local time and goes through ``--timezone`` (:meth:`SourceContext.localize`).
+Dumping writes UTC times with a ``Z`` suffix (``2018-03-12T17:00:45Z``) and naive ones
+without a zone, so a dump loads back to an equal thread.
+
+Fields not listed are rejected. Policy: the file is read line by line (streaming), blank
+lines are skipped, and the first line that is not valid JSON or breaks the schema stops
+the run with a :class:`~search.errors.SourceFormatError` naming the line and the field,
+e.g. ``line 3: entries.0.kind: Must be one of: post, comment, trackback, pingback.``
+Nothing is hidden by this format: ``status`` is kept as given.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from dateutil.parser import isoparse
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from ..errors import SourceFormatError
+from ..model import ENTRY_KINDS, Entry, Thread, canonical_url, entry_id_for, thread_id_for
+from .base import SourceContext
+
+if TYPE_CHECKING:
+    _DateTimeField = fields.Field[datetime]
+else:  # marshmallow 3 fields are not generic at run time
+    _DateTimeField = fields.Field
+
+__all__ = [
+    "EntrySchema",
+    "JsonLinesSource",
+    "ThreadSchema",
+    "thread_from_dict",
+    "thread_to_dict",
+]
+
+_ID_PATTERN = r"\A[A-Za-z0-9_-]{1,64}\Z"
+_ID_ERROR = "Must be 1 to 64 characters from A-Z, a-z, 0-9, '_' and '-'."
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class TimestampField(_DateTimeField):
+    """An ISO 8601 timestamp: aware values become UTC, naive ones stay naive."""
+
+    default_error_messages = {"invalid": "Not a valid ISO 8601 timestamp."}
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.isoformat()
+        text = value.astimezone(timezone.utc).isoformat()
+        return text.removesuffix("+00:00") + "Z"
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> datetime:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            parsed: datetime = isoparse(value)
+        except (ValueError, OverflowError) as exc:
+            raise self.make_error("invalid") from exc
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(timezone.utc)
+        return parsed
+
+
+class KindField(fields.String):
+    """An entry kind; dumps an :class:`~search.model.EntryKind` member as its value."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(getattr(value, "value", value), attr, obj, **kwargs)
+
+
+def _id_field(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Regexp(_ID_PATTERN, error=_ID_ERROR), **kwargs)
+
+
+def _optional_string() -> fields.String:
+    return fields.String(load_default=None, allow_none=True)
+
+
+class EntrySchema(Schema):
+    """One entry of a thread; loads to an :class:`~search.model.Entry`.
+
+    A loaded entry whose ``id`` or ``thread_id`` was absent has them empty; the
+    enclosing :class:`ThreadSchema` fills them in.
+    """
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    id = _id_field()
+    thread_id = _id_field()
+    kind = KindField(required=True, validate=validate.OneOf(ENTRY_KINDS))
+    position = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    body = fields.String(load_default="")
+    author = _optional_string()
+    author_url = _optional_string()
+    timestamp = TimestampField(load_default=None, allow_none=True)
+    title = _optional_string()
+    quoted = fields.String(load_default="")
+    parent_id = fields.String(load_default=None, allow_none=True)
+    depth = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    mentions = fields.List(fields.String(), load_default=list)
+    url = _optional_string()
+    status = fields.String(load_default="approved")
+
+    @post_load
+    def make_entry(self, data: dict[str, Any], **kwargs: Any) -> Entry:
+        data.setdefault("id", "")
+        data.setdefault("thread_id", "")
+        return Entry(**data)
+
+
+class ThreadSchema(Schema):
+    """A thread with its entries; loads to a :class:`~search.model.Thread`.
+
+    :param source_context: the context whose ``localize`` naive timestamps go through
+        (``--timezone``); without one they stay naive.
+    """
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    id = _id_field()
+    title = fields.String(required=True)
+    url = _optional_string()
+    site = _optional_string()
+    source = _optional_string()
+    declared_count = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0)
+    )
+    tags = fields.List(fields.String(), load_default=list)
+    entries = fields.List(fields.Nested(EntrySchema), load_default=list)
+
+    def __init__(
+        self, *args: Any, source_context: SourceContext | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.source_context = source_context or SourceContext("<input>")
+
+    @validates_schema
+    def check_entries(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Entry ids and positions are unique; parents and thread ids refer to this thread."""
+        thread_id = _thread_id(data)
+        entries: list[Entry] = data.get("entries", [])
+        ids = [_entry_id(thread_id, entry) for entry in entries]
+        errors: dict[int, dict[str, list[str]]] = {}
+        seen_ids: set[str] = set()
+        seen_positions: set[int] = set()
+        for index, (entry, entry_id) in enumerate(zip(entries, ids, strict=True)):
+            problems = _entry_problems(entry, entry_id, thread_id, ids, seen_ids, seen_positions)
+            if problems:
+                errors[index] = problems
+        if errors:
+            raise ValidationError({"entries": errors})
+
+    @post_load
+    def make_thread(self, data: dict[str, Any], **kwargs: Any) -> Thread:
+        data["id"] = _thread_id(data)
+        thread = Thread(**data)
+        for entry in thread.entries:
+            entry.id = _entry_id(thread.id, entry)
+            entry.thread_id = thread.id
+            if entry.timestamp is not None:
+                entry.timestamp = self.source_context.localize(entry.timestamp)
+        return thread
+
+
+def _thread_id(data: Mapping[str, Any]) -> str:
+    given: str | None = data.get("id")
+    if given:
+        return given
+    url: str | None = data.get("url")
+    if url:
+        return thread_id_for(canonical_url(url))
+    return thread_id_for("jsonl:" + data["title"])
+
+
+def _entry_id(thread_id: str, entry: Entry) -> str:
+    return entry.id or entry_id_for(thread_id, str(entry.position))
+
+
+def _entry_problems(
+    entry: Entry,
+    entry_id: str,
+    thread_id: str,
+    ids: list[str],
+    seen_ids: set[str],
+    seen_positions: set[int],
+) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if entry.thread_id and entry.thread_id != thread_id:
+        problems["thread_id"] = [f"Must be the thread's id ({thread_id})."]
+    if entry_id in seen_ids:
+        problems["id"] = [f"Duplicate entry id {entry_id}."]
+    if entry.position in seen_positions:
+        problems["position"] = [f"Duplicate position {entry.position}."]
+    if entry.parent_id is not None and (entry.parent_id == entry_id or entry.parent_id not in ids):
+        problems["parent_id"] = ["Must be the id of another entry of the same thread."]
+    seen_ids.add(entry_id)
+    seen_positions.add(entry.position)
+    return problems
+
+
+def thread_to_dict(thread: Thread) -> dict[str, Any]:
+    """The thread as a JSON-ready dict in the schema above (every field present)."""
+    data: dict[str, Any] = ThreadSchema().dump(thread)
+    return data
+
+
+def thread_from_dict(data: Any, context: SourceContext | None = None) -> Thread:
+    """Load one thread from a dict in the schema above.
+
+    Raises :class:`~search.errors.SourceFormatError` whose reason lists every problem as
+    ``field.path: message``; the marshmallow ``ValidationError`` is its ``__cause__``
+    (``normalized_messages()`` gives the field messages as data).
+    """
+    context = context or SourceContext("<input>")
+    return _load(data, context, line=None)
+
+
+def _load(data: Any, context: SourceContext, line: int | None) -> Thread:
+    if not isinstance(data, dict):
+        raise SourceFormatError(
+            context.path,
+            f"expected a JSON object (one thread), got {_json_type(data)}",
+            line=line,
+            hint="Write one thread object per line.",
+        )
+    try:
+        thread: Thread = ThreadSchema(source_context=context).load(data)
+    except ValidationError as exc:
+        raise SourceFormatError(
+            context.path,
+            "; ".join(describe_errors(exc.messages)),
+            line=line,
+            hint="See the thread schema in the README (JSON Lines).",
+        ) from exc
+    return thread
+
+
+def describe_errors(messages: Any, prefix: str = "") -> list[str]:
+    """Flatten marshmallow's nested messages to ``entries.0.kind: Must be one of: ...``."""
+    if isinstance(messages, dict):
+        lines: list[str] = []
+        for key, value in messages.items():
+            path = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
+            lines.extend(describe_errors(value, path))
+        return lines
+    if isinstance(messages, list):
+        return [text for item in messages for text in describe_errors(item, prefix)]
+    return [f"{prefix}: {messages}" if prefix else str(messages)]
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+class JsonLinesSource:
+    """Reads threadsearch's JSON Lines: one thread object per line."""
+
+    name = "jsonl"
+
+    def parse(self, stream: BinaryIO, context: SourceContext) -> Iterator[Thread]:
+        for number, raw in enumerate(stream, start=1):
+            if number == 1:
+                raw = raw.removeprefix(_UTF8_BOM)
+            if not raw.strip():
+                continue
+            yield _load(_decode_line(raw, number, context), context, line=number)
+
+
+def _decode_line(raw: bytes, number: int, context: SourceContext) -> Any:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(
+            context.path,
+            f"not UTF-8: byte 0x{raw[exc.start]:02x}",
+            line=number,
+            column=exc.start + 1,
+            hint="JSON Lines files are UTF-8.",
+        ) from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceFormatError(
+            context.path,
+            f"invalid JSON: {exc.msg}",
+            line=number,
+            column=exc.colno,
+            hint="Each line must be one complete JSON object.",
+        ) from exc
