@@ -71,6 +71,7 @@ def main() -> None:
 @click.option(
     "--timezone", "tz", metavar="TZ", help="Zone of times written without one, e.g. Asia/Shanghai."
 )
+@click.option("--base-url", metavar="URL", help="Site address for files whose links lack a host.")
 @click.option(
     "--include-hidden", is_flag=True, help="Also index drafts, unapproved, spam, deleted."
 )
@@ -82,6 +83,7 @@ def ingest(
     fmt: str | None,
     tz: str | None,
     include_hidden: bool,
+    base_url: str | None,
     quiet: bool,
     index_dir: Path,
     as_json: bool,
@@ -103,7 +105,7 @@ def ingest(
         zone = ZoneInfo(tz) if tz else None
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone") from None
-    options = IngestOptions(fmt, zone, include_hidden)
+    options = IngestOptions(fmt, zone, include_hidden, base_url)
     progress = _progress(quiet)
     try:
         index = open_index(index_dir, create=True)

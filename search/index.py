@@ -173,6 +173,26 @@ def entry_document(thread: Thread, entry: Entry) -> dict[str, Any]:
     return doc
 
 
+class _DuplicatesFound(Exception):
+    """Internal: the run holds one entry twice; write it again, merging them."""
+
+
+def merge_documents(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """One document from two versions of the same entry (say a feed and a saved page).
+
+    The later version wins field by field where it has a value; the earlier one keeps
+    its place in the thread, and its threading when the later one has none (a feed
+    knows no parents).
+    """
+    if old is None:
+        return new
+    merged = old | {key: value for key, value in new.items() if value not in (None, "")}
+    merged[POSITION] = old[POSITION]
+    if PARENT in old and PARENT not in new:
+        merged[PARENT], merged[DEPTH] = old[PARENT], old[DEPTH]
+    return merged
+
+
 @dataclass
 class IngestReport:
     """What an ingest did."""
@@ -251,20 +271,60 @@ class ThreadIndex:
 
     def ingest(
         self,
-        threads: Iterable[Thread],
+        threads: Callable[[], Iterable[Thread]] | Iterable[Thread],
         *,
         on_thread: Callable[[Thread], None] | None = None,
     ) -> IngestReport:
-        """Add or replace the threads' entries, all in one commit."""
+        """Add or replace the threads' entries, all in one commit.
+
+        ``threads`` is a list of threads, or a function that returns them; it is called
+        a second time in the rare case that one entry arrives twice in the same run (a
+        comment from a feed and from a saved page): Whoosh cannot replace a document
+        added in the same uncommitted writer, so the first pass is cancelled and the second writes each
+        such entry once, merged.
+        """
+        if not callable(threads):
+            given = list(threads)
+
+            def threads() -> Iterable[Thread]:
+                return given
+
+        duplicated: set[str] = set()
+        try:
+            return self._write(threads(), duplicated, on_thread)
+        except _DuplicatesFound:
+            return self._write(threads(), duplicated, None)
+
+    def _write(
+        self,
+        threads: Iterable[Thread],
+        duplicated: set[str],
+        on_thread: Callable[[Thread], None] | None,
+    ) -> IngestReport:
+        first_pass = not duplicated
         report = IngestReport()
+        seen: set[str] = set()
+        merged: dict[str, dict[str, Any]] = {}
         with self.writer() as writer:
             for thread in threads:
                 for entry in thread.entries:
-                    writer.update_document(**entry_document(thread, entry))
+                    doc = entry_document(thread, entry)
+                    if first_pass and entry.id in seen:
+                        duplicated.add(entry.id)
+                    seen.add(entry.id)
+                    if entry.id in duplicated and not first_pass:
+                        merged[entry.id] = merge_documents(merged.get(entry.id), doc)
+                    else:
+                        writer.update_document(**doc)
                 report.threads += 1
                 report.entries += len(thread.entries)
                 if on_thread is not None:
                     on_thread(thread)
+            if first_pass and duplicated:
+                raise _DuplicatesFound
+            for doc in merged.values():
+                writer.update_document(**doc)
+        report.entries = len(seen)  # an entry that came twice is one document
         return report
 
     def delete_thread(self, thread_id: str) -> int:

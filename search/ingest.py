@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import SearchError, SourceFormatError, UnknownFormatError
+from .hosts import HostResolver, is_hostless
 from .index import IngestReport, ThreadIndex
 from .model import Thread
 from .quotes import separate_quotes
@@ -32,6 +33,7 @@ class IngestOptions:
     format: str | None = None
     timezone: tzinfo | None = None
     include_hidden: bool = False
+    base_url: str | None = None
 
 
 @dataclass
@@ -85,6 +87,22 @@ def _related_opener(path: Path) -> Callable[[str], BinaryIO | None]:
 
 
 def iter_threads(files: list[Path], options: IngestOptions, progress: Progress) -> Iterator[Thread]:
+    """Every thread of every file; host-less threads last, re-keyed where possible."""
+    resolver = HostResolver()
+    deferred: list[Thread] = []
+    for thread in _parse_files(files, options, progress):
+        if is_hostless(thread):
+            deferred.append(thread)
+            continue
+        resolver.remember(thread)
+        yield thread
+    for thread in deferred:
+        if resolver.resolve(thread) and progress.on_warning:
+            progress.on_warning(f"{thread.source}: matched {thread.url!r} from another file")
+        yield thread
+
+
+def _parse_files(files: list[Path], options: IngestOptions, progress: Progress) -> Iterator[Thread]:
     warn = progress.on_warning or (lambda message: None)
     for number, path in enumerate(files, 1):
         if progress.on_file:
@@ -103,6 +121,7 @@ def iter_threads(files: list[Path], options: IngestOptions, progress: Progress) 
             include_hidden=options.include_hidden,
             warn=warn,
             open_related=_related_opener(path),
+            base_url=options.base_url,
         )
         with open_input(path) as stream:
             try:
@@ -134,8 +153,15 @@ def ingest_paths(
         if user_warn:
             user_warn(message)
 
-    progress = Progress(progress.on_file, progress.on_thread, warn)
-    report = index.ingest(iter_threads(files, options, progress), on_thread=progress.on_thread)
+    passes = [Progress(progress.on_file, progress.on_thread, warn)]
+
+    def threads() -> Iterator[Thread]:
+        # A second pass (see ThreadIndex.ingest) reads quietly: its warnings were given.
+        current = passes[0] if len(passes) == 1 else Progress()
+        passes.append(current)
+        return iter_threads(files, options, current)
+
+    report = index.ingest(threads, on_thread=progress.on_thread)
     report.files = [str(f) for f in files]
     report.warnings = warnings
     return report

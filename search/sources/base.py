@@ -33,6 +33,8 @@ class SourceContext:
     :param timezone: the zone to read zone-less local times in; ``None`` keeps them naive.
     :param include_hidden: also yield drafts, unapproved, spam, deleted and trashed items.
     :param warn: called with a message for each recoverable problem.
+    :param base_url: the site's address, for inputs whose links lost their host (a
+        static mirror's feed links ``/2017/02/post/``); relative links resolve against it.
     :param open_related: opens a file that sits beside the input, by name (a Stack
         Exchange dump is Posts.xml with Comments.xml and Users.xml beside it); returns
         ``None`` when there is no such file. The caller owns the file access.
@@ -43,6 +45,7 @@ class SourceContext:
     include_hidden: bool = False
     warn: Callable[[str], None] = field(default=_ignore)
     open_related: Callable[[str], BinaryIO | None] = field(default=_no_related)
+    base_url: str | None = None
 
     def localize(self, value: datetime) -> datetime:
         """Apply ``--timezone`` to a naive local time; aware times are made UTC."""

@@ -120,9 +120,7 @@ class FeedSource:
                 "the feed has no items: nothing to ingest",
                 hint="Comment feeds list one <item> (RSS) or <entry> (Atom) per comment.",
             )
-        # SourceContext may grow a base_url (a --base-url option); until it does, the
-        # constructor argument is the only way to name the host of a host-less feed.
-        base = self.base_url or getattr(context, "base_url", None)
+        base = self.base_url or context.base_url
         yield from _build_threads(feed, base, context)
 
 
