@@ -62,4 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (search, threads, status):
         api.register_blueprint(module.blp)
+    # The input schemas share class names with the output ones; register them under
+    # their own names first so apispec does not invent "Entry1".
+    api.spec.components.schema("EntryInput", schema=threads.ENTRY_INPUT_SCHEMA)
+    api.spec.components.schema("ThreadInput", schema=threads.INPUT_SCHEMA)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     return app

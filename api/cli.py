@@ -309,6 +309,36 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--thread", "threads", multiple=True, help="Only this thread id (repeatable).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write; default standard output.",
+)
+@index_option
+def export(threads: tuple[str, ...], output: Any, index_dir: Path) -> None:
+    """Write the index's threads as JSON Lines, one thread per line.
+
+    The format is the one `ingest` reads (and POST /threads accepts), so an export
+    ingested into a fresh index gives the same documents.
+
+    \b
+    Example:
+      threadsearch export -o backup.jsonl && threadsearch ingest backup.jsonl --index new/
+    """
+    from search.export import iter_index_threads
+    from search.sources.jsonl import thread_to_dict
+
+    try:
+        for thread in iter_index_threads(open_index(index_dir), list(threads) or None):
+            output.write(json.dumps(thread_to_dict(thread), ensure_ascii=False) + "\n")
+    except SearchError as error:
+        _fail(error)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)

@@ -70,10 +70,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     if isinstance(errors, dict) and set(errors) <= {"query", "json", "view_args"}:
         # webargs nests messages by location; one location per request here.
         errors = next(iter(errors.values()), errors) if len(errors) == 1 else errors
-    detail = data.get("message") or error.description
-    if errors:
-        names = ", ".join(sorted(errors)) if isinstance(errors, dict) else ""
-        detail = f"invalid parameter: {names}" if names else detail
+    detail = data.get("message")
+    if not detail and isinstance(errors, dict):
+        detail = f"invalid parameter: {', '.join(sorted(errors))}"
+    detail = detail or error.description
     return problem(error.code or 500, error.name, detail, errors, headers=data.get("headers"))
 
 

@@ -9,7 +9,12 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from search.errors import NotFoundError, SourceFormatError
 from search.query.engine import get_entry, get_thread, list_threads, similar
+from search.sources.base import SourceContext
+from search.sources.jsonl import EntrySchema as EntryInputSchema
+from search.sources.jsonl import ThreadSchema as ThreadInputSchema
+from search.sources.jsonl import thread_from_dict
 
 from .schemas import (
     EntrySchema,
@@ -18,10 +23,13 @@ from .schemas import (
     SimilarSchema,
     ThreadListSchema,
     ThreadSchema,
+    WriteResultSchema,
 )
 from .state import get_index
 
 blp = Blueprint("threads", __name__, description="Threads and their entries.")
+INPUT_SCHEMA = ThreadInputSchema
+ENTRY_INPUT_SCHEMA = EntryInputSchema
 
 
 def require_token() -> None:
@@ -47,6 +55,53 @@ class Threads(MethodView):
         """List threads, most recently active first, with their entry counts."""
         return list_threads(get_index(), **args)
 
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "description": "One thread or a list of threads, in the JSON thread schema.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/ThreadInput"},
+                            {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/ThreadInput"},
+                            },
+                        ]
+                    }
+                }
+            },
+        },
+        security=[{"bearer": []}],
+    )
+    @blp.response(201, WriteResultSchema)
+    def post(self) -> Any:
+        """Add or replace threads (needs the bearer token)."""
+        require_token()
+        threads = [_load_thread(item, n) for n, item in enumerate(_json_items())]
+        report = get_index().ingest(threads)
+        return {"threads": report.threads, "entries": report.entries}
+
+
+def _json_items() -> list[Any]:
+    data = request.get_json(silent=True)
+    if data is None:
+        abort(400, message="The body must be JSON: one thread object or a list of them.")
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        abort(400, message="The list of threads is empty.")
+    return items
+
+
+def _load_thread(item: Any, number: int) -> Any:
+    try:
+        return thread_from_dict(item, SourceContext(f"request body, thread {number}"))
+    except SourceFormatError as error:
+        cause = error.__cause__
+        messages = getattr(cause, "messages", None) or {"_schema": [error.reason]}
+        abort(400, message=str(error), errors={str(number): messages})
+
 
 @blp.route("/threads/<thread_id>")
 class ThreadById(MethodView):
@@ -54,6 +109,14 @@ class ThreadById(MethodView):
     def get(self, thread_id: str) -> Any:
         """A thread: the post and its entries in order, full text."""
         return get_thread(get_index(), thread_id)
+
+    @blp.doc(security=[{"bearer": []}])
+    @blp.response(204)
+    def delete(self, thread_id: str) -> None:
+        """Remove a thread and all its entries (needs the bearer token)."""
+        require_token()
+        if not get_index().delete_thread(thread_id):
+            raise NotFoundError(f"no thread with id {thread_id!r}")
 
 
 @blp.route("/entries/<entry_id>")

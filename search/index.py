@@ -29,10 +29,12 @@ import whoosh
 import whoosh.index as whoosh_index
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.index import clean_files
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
 from .errors import IndexNotFoundError, IndexVersionError, SearchError
+from .merge import merge_threads
 from .model import Entry, Thread
 
 #: The Whoosh release threadsearch is built and tested against (the ``whoosh3`` fork).
@@ -174,23 +176,7 @@ def entry_document(thread: Thread, entry: Entry) -> dict[str, Any]:
 
 
 class _DuplicatesFound(Exception):
-    """Internal: the run holds one entry twice; write it again, merging them."""
-
-
-def merge_documents(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """One document from two versions of the same entry (say a feed and a saved page).
-
-    The later version wins field by field where it has a value; the earlier one keeps
-    its place in the thread, and its threading when the later one has none (a feed
-    knows no parents).
-    """
-    if old is None:
-        return new
-    merged = old | {key: value for key, value in new.items() if value not in (None, "")}
-    merged[POSITION] = old[POSITION]
-    if PARENT in old and PARENT not in new:
-        merged[PARENT], merged[DEPTH] = old[PARENT], old[DEPTH]
-    return merged
+    """Internal: the run holds one entry twice; write again, merging those threads."""
 
 
 @dataclass
@@ -229,7 +215,10 @@ class ThreadIndex:
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # Not Searcher.refresh(): it reuses the readers of segments it already
+                # has, and so misses deletions committed to them since.
+                self._searcher.close()
+                self._searcher = self._ix.searcher()
             return self._searcher
 
     @property
@@ -265,9 +254,18 @@ class ThreadIndex:
             yield writer
         except BaseException:
             writer.cancel()
+            self._remove_unused_files()
             raise
         else:
             writer.commit()
+
+    def _remove_unused_files(self) -> None:
+        # A cancelled Whoosh writer closes its new segment's files but leaves them on
+        # disk; remove every file the current table of contents does not name, so a
+        # failed ingest leaves the folder exactly as it was.
+        generation = self._ix.latest_generation()
+        segments = self._ix._segments() if generation >= 0 else []
+        clean_files(self._ix.storage, INDEX_NAME, generation, segments)
 
     def ingest(
         self,
@@ -280,8 +278,8 @@ class ThreadIndex:
         ``threads`` is a list of threads, or a function that returns them; it is called
         a second time in the rare case that one entry arrives twice in the same run (a
         comment from a feed and from a saved page): Whoosh cannot replace a document
-        added in the same uncommitted writer, so the first pass is cancelled and the second writes each
-        such entry once, merged.
+        added in the same uncommitted writer, so the first pass is cancelled and the
+        second writes each such entry once, merged.
         """
         if not callable(threads):
             given = list(threads)
@@ -289,41 +287,47 @@ class ThreadIndex:
             def threads() -> Iterable[Thread]:
                 return given
 
-        duplicated: set[str] = set()
+        repeated: set[str] = set()
         try:
-            return self._write(threads(), duplicated, on_thread)
+            return self._write(threads(), repeated, on_thread)
         except _DuplicatesFound:
-            return self._write(threads(), duplicated, None)
+            return self._write(threads(), repeated, None)
 
     def _write(
         self,
         threads: Iterable[Thread],
-        duplicated: set[str],
+        repeated: set[str],
         on_thread: Callable[[Thread], None] | None,
     ) -> IngestReport:
-        first_pass = not duplicated
+        """Write every thread; threads named in ``repeated`` are merged and written last.
+
+        On the first pass ``repeated`` is empty; finding an entry twice fills it with the
+        ids of the threads that hold it and raises, which cancels the writer.
+        """
+        first_pass = not repeated
         report = IngestReport()
-        seen: set[str] = set()
-        merged: dict[str, dict[str, Any]] = {}
+        seen: dict[str, str] = {}  # entry id -> thread id
+        held: dict[str, list[Thread]] = {}
         with self.writer() as writer:
             for thread in threads:
-                for entry in thread.entries:
-                    doc = entry_document(thread, entry)
-                    if first_pass and entry.id in seen:
-                        duplicated.add(entry.id)
-                    seen.add(entry.id)
-                    if entry.id in duplicated and not first_pass:
-                        merged[entry.id] = merge_documents(merged.get(entry.id), doc)
-                    else:
-                        writer.update_document(**doc)
                 report.threads += 1
-                report.entries += len(thread.entries)
                 if on_thread is not None:
                     on_thread(thread)
-            if first_pass and duplicated:
+                if thread.id in repeated and not first_pass:
+                    held.setdefault(thread.id, []).append(thread)
+                    continue
+                for entry in thread.entries:
+                    if first_pass and entry.id in seen:
+                        repeated.update((thread.id, seen[entry.id]))
+                    seen[entry.id] = thread.id
+                    writer.update_document(**entry_document(thread, entry))
+            if first_pass and repeated:
                 raise _DuplicatesFound
-            for doc in merged.values():
-                writer.update_document(**doc)
+            for copies in held.values():
+                merged = merge_threads(copies)
+                for entry in merged.entries:
+                    seen[entry.id] = merged.id
+                    writer.update_document(**entry_document(merged, entry))
         report.entries = len(seen)  # an entry that came twice is one document
         return report
 

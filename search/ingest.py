@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from .errors import SearchError, SourceFormatError, UnknownFormatError
 from .hosts import HostResolver, is_hostless
-from .index import IngestReport, ThreadIndex
+from .index import META_FILE, IngestReport, ThreadIndex
 from .model import Thread
 from .quotes import separate_quotes
 from .sources import SNIFF_BYTES, CompanionFileError, Format, detect_format, get_source
@@ -51,10 +51,15 @@ def expand_paths(paths: list[str | os.PathLike[str]]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
+            # An index kept beside its sources (index_data/index/) is not a source.
+            indexes = [meta.parent for meta in path.rglob(META_FILE)]
             files.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.is_file() and p.name not in _SKIP_NAMES and not p.name.startswith(".")
+                if p.is_file()
+                and p.name not in _SKIP_NAMES
+                and not p.name.startswith(".")
+                and not any(p.is_relative_to(index) for index in indexes)
             )
         elif path.is_file():
             files.append(path)
@@ -126,7 +131,7 @@ def _parse_files(files: list[Path], options: IngestOptions, progress: Progress) 
         with open_input(path) as stream:
             try:
                 for thread in get_source(fmt).parse(stream, context):
-                    thread.source = str(path)
+                    thread.source = thread.source or str(path)
                     separate_quotes(thread)
                     yield thread
             except (OSError, EOFError) as exc:

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.testing import FlaskClient
+
+    from search.index import ThreadIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -28,3 +36,106 @@ def corpora() -> Path:
     if not CORPORA.is_dir():
         pytest.skip(f"the shared corpora are not at {CORPORA}")
     return CORPORA
+
+
+# --- an index of the seed, an app over it, and a real server ---------------------------
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the seed, built once per session. Read it; copy it to write."""
+    from search.index import open_index
+    from search.ingest import ingest_paths
+
+    directory = tmp_path_factory.mktemp("seed") / "index"
+    index = open_index(directory, create=True)
+    try:
+        ingest_paths(index, [SEED])
+    finally:
+        index.close()
+    return directory
+
+
+@pytest.fixture
+def seed_index_copy(seed_index_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the seed index, for tests that write to it."""
+    import shutil
+
+    return Path(shutil.copytree(seed_index_dir, tmp_path / "index"))
+
+
+@pytest.fixture
+def index(seed_index_dir: Path) -> Iterator[ThreadIndex]:
+    """The session's seed index, opened for reading."""
+    from search.index import open_index
+
+    opened = open_index(seed_index_dir)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def app(seed_index_dir: Path) -> Iterator[Flask]:
+    from api import create_app
+
+    application = create_app({"TESTING": True, "INDEX": str(seed_index_dir)})
+    yield application
+    opened = application.extensions.pop("threadsearch", None)
+    if opened is not None:
+        opened.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``threadsearch serve`` (gunicorn, two workers) on a loopback port; its base URL."""
+    import http.client
+    import subprocess
+    import sys
+    import time
+
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "stderr.log"
+    command = [sys.executable, "-c", "from api.cli import main; main()", "serve"]
+    command += ["--index", str(seed_index_dir), "--port", str(port), "--workers", "2"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("THREADSEARCH_")}
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer /health in 30 s:\n{log.read_text()}")
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            try:
+                connection.request("GET", "/health")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.005)
+            finally:
+                connection.close()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -97,6 +97,8 @@ def _keyword_segment(
 
 def _time_segment(reader: Any, offset: int, out: NDArray[np.int64]) -> None:
     doc_count = reader.doc_count_all()
+    if not reader.has_column(TIMESTAMP):
+        return  # a segment where no entry has a time: NO_TIME stays
     column = reader.column_reader(TIMESTAMP, translate=False)
     if isinstance(column, NumericColumn.Reader):
         # The column is fixed-width big-endian numbers; read it in one go.
@@ -122,7 +124,7 @@ def build_columns(searcher: Searcher) -> Columns:
     for leaf, offset in searcher.leaf_searchers():
         leaf_reader = leaf.reader()
         if leaf_reader.has_deletions():
-            deleted = np.fromiter(leaf_reader.all_deleted(), dtype=np.int64)
+            deleted = np.fromiter(leaf_reader.deleted_docs_set, dtype=np.int64)
             live[deleted + offset] = False
         for field in SINGLE_FIELDS:
             column = keyword[field]

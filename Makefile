@@ -1,0 +1,48 @@
+# threadsearch: two commands on a fresh machine.
+#   make serve   create .venv, install, index the bundled sample, serve on 127.0.0.1:8000
+#   make test    install the test extras and run the whole suite
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+INDEX  ?= index_data/index
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: serve test index lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+index: $(VENV)/.installed
+	$(BIN)/threadsearch ingest index_data/ --index $(INDEX) --quiet
+
+serve: index
+	@echo
+	@echo "Serving threadsearch on http://$(HOST):$(PORT)  (Ctrl-C stops it). Try:"
+	@echo "  curl '$(HOST):$(PORT)/search?q=bounty+hunters&facet=kind'"
+	@echo "  curl '$(HOST):$(PORT)/search?q=&facet=day&since=2005-10-02&until=2005-10-02'"
+	@echo
+	$(BIN)/threadsearch serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check search api tests bench
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(INDEX) bench/out bench/work .pytest_cache
