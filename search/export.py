@@ -14,56 +14,26 @@ from typing import Any
 import numpy as np
 
 from .index import (
-    AUTHOR,
-    AUTHOR_URL,
-    BODY,
     DECLARED,
-    DEPTH,
-    ID_FIELD,
-    KIND,
-    MENTIONS,
-    PARENT,
     POSITION,
-    QUOTED,
     SITE,
     SOURCE,
-    STATUS,
     TAG,
     THREAD,
     THREAD_TITLE,
     THREAD_URL,
-    TIME_TEXT,
-    TITLE,
-    URL,
     ThreadIndex,
 )
 from .model import Entry, Thread
 from .query.columns import columns_for
-
-
-def _split(value: str | None) -> list[str]:
-    return [part for part in (value or "").split(",") if part]
+from .query.engine import entry_view
 
 
 def _entry(fields: dict[str, Any]) -> Entry:
-    stamp = fields.get(TIME_TEXT)
-    return Entry(
-        id=fields[ID_FIELD],
-        thread_id=fields[THREAD],
-        kind=fields[KIND],
-        position=fields[POSITION],
-        body=fields.get(BODY) or "",
-        author=fields.get(AUTHOR),
-        author_url=fields.get(AUTHOR_URL),
-        timestamp=datetime.fromisoformat(stamp) if stamp else None,
-        title=fields.get(TITLE) or None,
-        quoted=fields.get(QUOTED) or "",
-        parent_id=fields.get(PARENT),
-        depth=fields.get(DEPTH, 0),
-        mentions=_split(fields.get(MENTIONS)),
-        url=fields.get(URL),
-        status=fields.get(STATUS) or "approved",
-    )
+    view = entry_view(fields)
+    del view["thread_title"]
+    stamp = view.pop("timestamp")
+    return Entry(**view, timestamp=datetime.fromisoformat(stamp) if stamp else None)
 
 
 def iter_index_threads(index: ThreadIndex, thread_ids: list[str] | None = None) -> Iterator[Thread]:
@@ -90,6 +60,6 @@ def iter_index_threads(index: ThreadIndex, thread_ids: list[str] | None = None) 
             site=first.get(SITE),
             source=first.get(SOURCE),
             declared_count=first.get(DECLARED),
-            tags=_split(first.get(TAG)),
+            tags=[tag for tag in (first.get(TAG) or "").split(",") if tag],
             entries=[_entry(f) for f in stored],
         )

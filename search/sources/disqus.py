@@ -51,7 +51,7 @@ from ..errors import SourceFormatError
 from ..model import Entry, EntryKind, Thread, canonical_url, entry_id_for, thread_id_for
 from ..text import html_to_text, repair_text, unescape_fully
 from .base import SourceContext
-from .xmlsafe import iterparse, local_name
+from .xmlsafe import iterparse, local_name, release
 
 _RECORD_TAGS = ("category", "thread", "post")
 
@@ -109,7 +109,7 @@ class DisqusSource:
             if not _is_record(element):
                 continue  # a <thread dsq:id/> reference inside a post, not a record
             _read_record(element, state, context)
-            _release(element)
+            release(element)
         if state.thread_count == 0:
             raise SourceFormatError(
                 context.path,
@@ -122,15 +122,6 @@ class DisqusSource:
 def _is_record(element: etree._Element) -> bool:
     parent = element.getparent()
     return parent is not None and parent.getparent() is None
-
-
-def _release(element: etree._Element) -> None:
-    """Free a processed record and the already-processed siblings before it."""
-    element.clear()
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
 
 
 def _read_record(element: etree._Element, state: _State, context: SourceContext) -> None:

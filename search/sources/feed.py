@@ -59,7 +59,7 @@ from ..errors import SourceFormatError
 from ..model import Entry, EntryKind, Thread, canonical_url, entry_id_for, thread_id_for
 from ..text import html_to_text, repair_text, tidy_paragraphs, unescape_fully
 from .base import SourceContext
-from .xmlsafe import iterparse, local_name
+from .xmlsafe import iterparse, local_name, release
 
 _TAGS = ("item", "entry", "title", "link")
 _FEED_TAGS = ("channel", "feed")
@@ -111,7 +111,7 @@ class FeedSource:
             tag = local_name(str(element.tag))
             if tag in ("item", "entry"):
                 _read_item(element, feed, context)
-                _release(element)
+                release(element)
             elif _parent_name(element) in _FEED_TAGS:
                 _read_channel_field(element, tag, feed)
         if not feed.items:
@@ -127,15 +127,6 @@ class FeedSource:
 def _parent_name(element: etree._Element) -> str:
     parent = element.getparent()
     return local_name(str(parent.tag)) if parent is not None else ""
-
-
-def _release(element: etree._Element) -> None:
-    """Free a processed item and the already-processed siblings before it."""
-    element.clear()
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
 
 
 def _read_channel_field(element: etree._Element, tag: str, feed: _Feed) -> None:

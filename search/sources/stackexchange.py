@@ -63,7 +63,7 @@ from ..errors import SourceFormatError
 from ..model import Entry, Thread, entry_id_for, thread_id_for
 from ..text import html_to_text, repair_text, tidy_paragraphs, unescape_fully
 from .base import SourceContext
-from .xmlsafe import iterparse
+from .xmlsafe import iterparse, release
 
 __all__ = ["StackExchangeSource"]
 
@@ -143,10 +143,7 @@ def _rows(stream: BinaryIO, context: SourceContext) -> Iterator[tuple[dict[str, 
     for element in iterparse(stream, context, ("row",)):
         attributes = {str(k): str(v) for k, v in element.attrib.items()}
         yield attributes, element.sourceline or 0
-        element.clear()
-        parent = element.getparent()
-        while parent is not None and element.getprevious() is not None:
-            del parent[0]
+        release(element)
 
 
 def _read_users(context: SourceContext) -> dict[str, str] | None:

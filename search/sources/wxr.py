@@ -51,7 +51,7 @@ from lxml import etree
 from ..model import Entry, EntryKind, Thread, canonical_url, entry_id_for, thread_id_for
 from ..text import html_to_text, repair_text, unescape_fully
 from .base import SourceContext
-from .xmlsafe import iterparse
+from .xmlsafe import iterparse, release
 
 _WP_NAMESPACE = re.compile(r"\Ahttps?://wordpress\.org/export/(\d+\.\d+)/\Z")
 _EXCERPT_NAMESPACE = re.compile(r"\Ahttps?://wordpress\.org/export/\d+\.\d+/excerpt/\Z")
@@ -113,21 +113,11 @@ class WxrSource:
             if not channel.site_read:
                 _read_channel(item, channel, context)
             thread = _read_item(item, channel, context)
-            _release(item)
+            release(item)
             if thread is not None:
                 yield thread
         for kind, count in sorted(channel.skipped_types.items()):
             context.warn(f"{context.path}: skipped {count} comment(s) of unknown type {kind!r}")
-
-
-def _release(item: etree._Element) -> None:
-    """Free an item and the siblings before it; the parser keeps the tree otherwise."""
-    item.clear()
-    parent = item.getparent()
-    if parent is None:
-        return
-    while item.getprevious() is not None:
-        del parent[0]
 
 
 def _read_channel(item: etree._Element, channel: _Channel, context: SourceContext) -> None:

@@ -78,12 +78,26 @@ def local_name(tag: str) -> str:
     return tag.rpartition("}")[2].rpartition(":")[2]
 
 
+def release(element: etree._Element) -> None:
+    """Free a processed element and the processed siblings before it.
+
+    iterparse keeps building the whole tree; clearing what we are done with keeps memory
+    flat however large the file.
+    """
+    element.clear()
+    parent = element.getparent()
+    if parent is None:
+        return
+    while element.getprevious() is not None:
+        del parent[0]
+
+
 def iterparse(
     stream: BinaryIO, context: SourceContext, tags: tuple[str, ...]
 ) -> Iterator[etree._Element]:
     """Yield each complete element whose local name is in ``tags``, streaming.
 
-    The caller must call ``element.clear()`` when done with one, to keep memory flat.
+    The caller must :func:`release` each one when done with it, to keep memory flat.
     """
     head = stream.read(1 << 16)
     _check_prolog(head, context.path)
