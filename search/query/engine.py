@@ -51,6 +51,7 @@ from ..model import Hit, SearchRequest, SearchResult
 from .columns import NO_TIME, Columns, columns_for
 from .facets import EPOCH_OFFSET, check_facets, count_facet, facet_filter
 from .filters import Mask, combine, request_masks
+from .matching import postings_for, query_mask
 from .parse import parse_query, query_terms
 
 SORTS = ("relevance", "newest", "oldest")
@@ -121,18 +122,6 @@ def check_request(request: SearchRequest, max_per_page: int = MAX_PER_PAGE) -> N
     check_facets(request.facets)
 
 
-def match_mask(searcher: Searcher, q: wq.Query, columns: Columns) -> Mask:
-    """Every live document the text query matches, as a mask."""
-    if isinstance(q, wq.Every):
-        return columns.live.copy()
-    mask = np.zeros(columns.doc_count, dtype=bool)
-    if q is wq.NullQuery:
-        return mask
-    docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
-    mask[docs] = True
-    return mask & columns.live
-
-
 def search(
     index: ThreadIndex,
     request: SearchRequest,
@@ -146,7 +135,7 @@ def search(
     searcher = index.searcher()
     columns = columns_for(index)
     q = parse_query(request.q, _SCHEMA)
-    matched = match_mask(searcher, q, columns)
+    matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
     plan = _Plan(request, q, columns, matched, filters, matched & combine(columns, filters))
     docnums, scores, total, collapsed = _rank(searcher, plan)

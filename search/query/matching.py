@@ -1,0 +1,131 @@
+"""Which documents a query matches, as a numpy mask, without a Python step per match.
+
+Counting facets needs the full set of matching documents, not just the best ten. Walking
+Whoosh's matchers yields them one at a time in Python, which dominates a broad query
+over a large index. Here the common query shapes are evaluated as set algebra on
+boolean masks: a term is its posting list (read a block at a time and cached for the
+index generation), AND/OR/NOT are numpy operations, prefix and wildcard queries are the
+union of the terms they expand to, and date ranges compare against the timestamp
+column. Any other query (a phrase, fuzzy terms) is narrowed to the documents that hold
+all its terms, then checked by Whoosh itself.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.searching import Searcher
+from whoosh.util.times import datetime_to_long
+
+from ..index import TIMESTAMP, ThreadIndex
+from .columns import NO_TIME, Columns, posting_ids
+from .filters import Mask
+
+#: Posting masks kept per index generation (a million-document mask is 1 MB).
+POSTING_CACHE = 256
+
+
+class PostingCache:
+    """Term -> mask of the documents that hold it, for one index generation."""
+
+    def __init__(self, searcher: Searcher, doc_count: int) -> None:
+        self._searcher = searcher
+        self._doc_count = doc_count
+        self._masks: OrderedDict[tuple[str, Any], Mask] = OrderedDict()
+
+    def mask(self, field: str, text: Any) -> Mask:
+        key = (field, text)
+        found = self._masks.get(key)
+        if found is not None:
+            self._masks.move_to_end(key)
+            return found
+        mask = np.zeros(self._doc_count, dtype=bool)
+        for leaf, offset in self._searcher.leaf_searchers():
+            reader = leaf.reader()
+            if (field, text) in reader:
+                mask[posting_ids(reader, field, text) + offset] = True
+        self._masks[key] = mask
+        if len(self._masks) > POSTING_CACHE:
+            self._masks.popitem(last=False)
+        return mask
+
+
+def postings_for(index: ThreadIndex, columns: Columns) -> PostingCache:
+    cache: PostingCache = index.cache(
+        "postings", lambda searcher: PostingCache(searcher, columns.doc_count)
+    )
+    return cache
+
+
+def query_mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCache) -> Mask:
+    """The live documents ``q`` matches."""
+    return _mask(q, searcher, columns, postings) & columns.live
+
+
+def _mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCache) -> Mask:
+    if isinstance(q, wq.Every):
+        return columns.live.copy()
+    if q is wq.NullQuery:
+        return np.zeros(columns.doc_count, dtype=bool)
+    if type(q) is wq.Term:
+        return postings.mask(q.fieldname, q.text).copy()
+    if isinstance(q, wq.And):
+        result = columns.live.copy()
+        for child in q.subqueries:
+            result &= _mask(child, searcher, columns, postings)
+        return result
+    if isinstance(q, wq.Or) and not getattr(q, "minmatch", 0):
+        result = np.zeros(columns.doc_count, dtype=bool)
+        for child in q.subqueries:
+            result |= _mask(child, searcher, columns, postings)
+        return result
+    if isinstance(q, wq.AndNot):
+        return _mask(q.a, searcher, columns, postings) & ~_mask(q.b, searcher, columns, postings)
+    if isinstance(q, wq.AndMaybe):
+        return _mask(q.a, searcher, columns, postings)
+    if isinstance(q, wq.Not):
+        return columns.live & ~_mask(q.query, searcher, columns, postings)
+    if isinstance(q, wq.DateRange) and q.fieldname == TIMESTAMP:
+        return _date_range(q, columns)
+    if isinstance(q, (wq.Prefix, wq.Wildcard)):
+        result = np.zeros(columns.doc_count, dtype=bool)
+        for text in q._btexts(searcher.reader()):
+            result |= postings.mask(q.fieldname, text)
+        return result
+    return _checked_by_whoosh(q, searcher, columns, postings)
+
+
+def _date_range(q: wq.DateRange, columns: Columns) -> Mask:
+    mask = columns.time != NO_TIME
+    if q.startdate is not None:
+        start = int(datetime_to_long(_naive(q.startdate)))
+        mask &= columns.time > start if q.startexcl else columns.time >= start
+    if q.enddate is not None:
+        end = int(datetime_to_long(_naive(q.enddate)))
+        mask &= columns.time < end if q.endexcl else columns.time <= end
+    return mask
+
+
+def _naive(moment: Any) -> Any:
+    # Whoosh's date parser gives UTC-aware bounds; the index stores naive times.
+    return moment.replace(tzinfo=None) if getattr(moment, "tzinfo", None) else moment
+
+
+def _checked_by_whoosh(
+    q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCache
+) -> Mask:
+    mask = np.zeros(columns.doc_count, dtype=bool)
+    candidates: Mask | None = None
+    if isinstance(q, wq.Phrase):
+        # Only documents with every word of the phrase can hold it.
+        candidates = columns.live.copy()
+        for word in q.words:
+            candidates &= postings.mask(q.fieldname, word)
+        if not candidates.any():
+            return mask
+    docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+    mask[docs] = True
+    return mask if candidates is None else mask & candidates

@@ -1,0 +1,92 @@
+"""The fast paths give exactly what Whoosh used the obvious way gives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+from whoosh.sorting import FieldFacet
+
+from search import SearchRequest, ThreadIndex, ingest_paths, open_index, search
+from search.index import AUTHOR, KIND, THREAD, TIMESTAMP, build_schema
+from search.query.columns import columns_for
+from search.query.matching import postings_for, query_mask
+from search.query.parse import parse_query
+from tests.conftest import DATA, SEED
+
+QUERIES = [
+    "refugee",
+    "north korea",
+    '"north korean refugees"',
+    "refug*",
+    "china OR japan",
+    "korea NOT north",
+    "timestamp:[2005-10-01 TO 2005-10-02]",
+    "timestamp:>2011-06-01",
+    "kind:pingback",
+    "author:timothyfitz",
+    "chinese~",
+    "(export OR import) wordpress",
+]
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadIndex]:
+    index = open_index(tmp_path_factory.mktemp("mixed"), create=True)
+    ingest_paths(index, [SEED, DATA / "wxr" / "timothyfitz-wordpresscom-2009-2012.wxr.xml"])
+    # A second commit, so the index has two segments and deletions to skip.
+    ingest_paths(index, [SEED])
+    yield index
+    index.close()
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_query_mask_equals_whoosh_docs_for_query(mixed: ThreadIndex, text: str) -> None:
+    searcher = mixed.searcher()
+    columns = columns_for(mixed)
+    q = parse_query(text, build_schema())
+    fast = np.flatnonzero(query_mask(q, searcher, columns, postings_for(mixed, columns)))
+    slow = sorted(searcher.docs_for_query(q))
+    assert fast.tolist() == slow
+    assert len(slow) > 0, "each query must match something to test anything"
+
+
+@pytest.mark.parametrize("text", ["refugee", "", "wordpress"])
+def test_facet_counts_equal_whoosh_groupedby(mixed: ThreadIndex, text: str) -> None:
+    request = SearchRequest(q=text, facets=["kind", "author", "thread"], per_page=1)
+    result = search(mixed, request, facet_limit=10_000)
+    searcher = mixed.searcher()
+    q = parse_query(text, build_schema())
+    facets = {"kind": FieldFacet(KIND), "author": FieldFacet(AUTHOR), "thread": FieldFacet(THREAD)}
+    slow = searcher.search(q, limit=None, groupedby=facets)
+    assert result.total == len(slow)
+    for name in facets:
+        counts = {k: len(v) for k, v in slow.groups(name).items()}
+        assert {v.value: v.count for v in result.facets[name].values} == counts
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_date_sort_equals_whoosh_sortedby(mixed: ThreadIndex, sort: str) -> None:
+    result = search(mixed, SearchRequest(q="wordpress", sort=sort, per_page=20))
+    searcher = mixed.searcher()
+    q = parse_query("wordpress", build_schema())
+    slow = searcher.search(q, limit=None, sortedby=TIMESTAMP, reverse=sort == "newest")
+    timed = [h for h in slow if h.get("time")]
+    expected = [h["time"] for h in timed][:20]
+    assert [h.timestamp for h in result.hits] == expected
+
+
+def test_relevance_page_equals_whoosh_search(mixed: ThreadIndex) -> None:
+    result = search(mixed, SearchRequest(q="korea", per_page=10))
+    slow = mixed.searcher().search(parse_query("korea", build_schema()), limit=10)
+    assert [h.id for h in result.hits] == [h["id"] for h in slow]
+
+
+def test_filters_equal_whoosh_filter_queries(mixed: ThreadIndex, tmp_path: Path) -> None:
+    request = SearchRequest(q="", kind=["pingback"], per_page=1)
+    result = search(mixed, request)
+    slow = mixed.searcher().search(wq.Term(KIND, "pingback"), limit=None)
+    assert result.total == len(slow) == 150
