@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,8 @@ FACET_LIMIT = 50
 SNIPPET_CHARS = 240
 #: Below this many hits a "did you mean" suggestion is looked for.
 SUGGEST_BELOW = 3
+#: Search results kept per index generation.
+RESULT_CACHE = 512
 
 _SCHEMA = build_schema()
 
@@ -129,9 +132,37 @@ def search(
     max_per_page: int = MAX_PER_PAGE,
     facet_limit: int = FACET_LIMIT,
 ) -> SearchResult:
-    """Run a search request against the index."""
+    """Run a search request against the index.
+
+    Results are cached per index generation: a repeated request is a dictionary
+    look-up, and any commit starts a fresh cache.
+    """
     started = time.perf_counter()
     check_request(request, max_per_page)
+    cache: OrderedDict[str, SearchResult] = index.cache("results", lambda _: OrderedDict())
+    key = repr((request, max_per_page, facet_limit))
+    cached = cache.get(key)
+    if cached is not None:
+        cache.move_to_end(key)
+        return replace(cached, took_ms=_elapsed(started))
+    result = _search(index, request, max_per_page, facet_limit, started)
+    cache[key] = result
+    if len(cache) > RESULT_CACHE:
+        cache.popitem(last=False)
+    return result
+
+
+def _elapsed(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _search(
+    index: ThreadIndex,
+    request: SearchRequest,
+    max_per_page: int,
+    facet_limit: int,
+    started: float,
+) -> SearchResult:
     searcher = index.searcher()
     columns = columns_for(index)
     q = parse_query(request.q, _SCHEMA)
@@ -154,7 +185,7 @@ def search(
         for docnum, score in zip(docnums, scores, strict=True)
     ]
     suggestion = _suggest(searcher, request, total) if total < SUGGEST_BELOW else None
-    took = round((time.perf_counter() - started) * 1000, 2)
+    took = _elapsed(started)
     warnings = ["the query has only stop words; nothing to search"] if q is wq.NullQuery else []
     return SearchResult(
         total, request.page, request.per_page, took, hits, facets, suggestion, warnings
@@ -179,11 +210,11 @@ def _rank(
         if request.collapse == "thread":
             total = len(np.unique(thread_codes[plan.selected]))
     else:
-        ordered = _order_by_time(plan)
+        ordered = _order_by_time(plan, None if request.collapse else stop)
         if request.collapse == "thread":
             _, first = np.unique(thread_codes[ordered], return_index=True)
             ordered = ordered[np.sort(first)]
-        total = len(ordered)
+        total = len(ordered) if request.collapse else int(np.count_nonzero(plan.selected))
         docnums = ordered[start:stop].tolist()
         scores = [None] * len(docnums)
     if request.collapse == "thread":
@@ -199,7 +230,8 @@ def _relevance_page(
     """Ranked (docnum, score) pairs up to the end of the requested page."""
     request = plan.request
     stop = request.page * request.per_page
-    allowed = MaskSet(plan.selected)
+    # With no filter, let Whoosh skip blocks by score bound instead of asking per document.
+    allowed = MaskSet(plan.selected) if plan.filters else None
     limit = stop if request.collapse != "thread" else stop * 4
     while True:
         results = searcher.search(plan.query, limit=limit, filter=allowed)
@@ -217,15 +249,23 @@ def _relevance_page(
         limit *= 4
 
 
-def _order_by_time(plan: _Plan) -> NDArray[np.int64]:
-    """Selected documents by timestamp (entries without one last), then document order."""
+def _order_by_time(plan: _Plan, stop: int | None = None) -> NDArray[np.int64]:
+    """Selected documents by timestamp (entries without one last), then document order.
+
+    With ``stop``, only the first ``stop`` are ordered: a partial partition finds them,
+    keeping every document tied with the last one so the order stays exact.
+    """
     docs = np.flatnonzero(plan.selected)
     times = plan.columns.time[docs]
-    missing = times == NO_TIME
-    key = -times if plan.request.sort != "oldest" else times
+    newest = plan.request.sort != "oldest"
     # Browsing with no query and sort=relevance shows the newest first.
-    order = np.lexsort((docs, key, missing))
-    return docs[order]
+    key = np.where(times == NO_TIME, np.iinfo(np.int64).max, -times if newest else times)
+    if stop is not None and len(docs) > 4 * stop:
+        bound = np.partition(key, stop - 1)[stop - 1]
+        keep = key <= bound
+        docs, key = docs[keep], key[keep]
+    order = np.lexsort((docs, key))
+    return docs[order] if stop is None else docs[order][:stop]
 
 
 def _hit(
