@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
 
 import ftfy
 
@@ -200,42 +199,3 @@ def _walk(element: object, parts: list[str]) -> None:
         parts.append("\n\n")
     if element.tail:
         parts.append(element.tail)
-
-
-_QUOTE_INTRO = re.compile(
-    r"^(?:On .{3,200}(?:wrote|writes|said)\s*:?|.{1,120}\s(?:wrote|writes|a écrit)\s*:)\s*$",
-    re.IGNORECASE,
-)
-
-
-def split_quoted(text: str) -> tuple[str, str]:
-    """Split a message into its own words and the text it quotes.
-
-    Quoted lines start with ``>``; the ``On ... wrote:`` line that introduces a quote
-    belongs to the quote.
-    """
-    own: list[str] = []
-    quoted: list[str] = []
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        stripped = line.lstrip()
-        if stripped.startswith(">"):
-            quoted.append(stripped.lstrip("> ").rstrip())
-            continue
-        following = _next_nonblank(lines, index + 1)
-        if _QUOTE_INTRO.match(stripped) and following is not None and following.startswith(">"):
-            quoted.append(stripped)
-            continue
-        own.append(line)
-    return tidy_paragraphs("\n".join(own)), tidy_paragraphs("\n".join(quoted))
-
-
-def _next_nonblank(lines: list[str], start: int) -> str | None:
-    for line in lines[start:]:
-        if line.strip():
-            return line.lstrip()
-    return None
-
-
-def join_nonempty(parts: Iterable[str | None], sep: str = "\n\n") -> str:
-    return sep.join(p for p in parts if p)
