@@ -44,7 +44,9 @@ def iter_index_threads(index: ThreadIndex, thread_ids: list[str] | None = None) 
     live = np.flatnonzero(columns.live & (column.codes >= 0))
     order = live[np.argsort(column.codes[live], kind="stable")]
     codes = column.codes[order]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else []
+    starts: list[int] = (
+        np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]).tolist() if len(codes) else []
+    )
     wanted = set(thread_ids) if thread_ids else None
     for start, stop in zip(starts, [*starts[1:], len(order)], strict=True):
         thread_id = column.values[codes[start]]

@@ -85,7 +85,7 @@ class MaskSet(DocIdSet):  # type: ignore[misc]
         self._mask = mask
 
     def __contains__(self, docnum: object) -> bool:
-        return bool(self._mask[docnum])
+        return bool(self._mask[int(docnum)])  # type: ignore[call-overload]
 
     def __iter__(self) -> Any:
         return iter(np.flatnonzero(self._mask).tolist())
@@ -238,12 +238,10 @@ def _relevance_page(
         ranked = [(hit.docnum, float(hit.score)) for hit in results]
         if request.collapse == "thread":
             # Keep each thread's best hit; fetch deeper until the page is full.
-            seen: set[int] = set()
-            ranked = [
-                (d, s)
-                for d, s in ranked
-                if not (int(thread_codes[d]) in seen or seen.add(int(thread_codes[d])))
-            ]
+            best: dict[int, tuple[int, float]] = {}
+            for docnum, score in ranked:
+                best.setdefault(int(thread_codes[docnum]), (docnum, score))
+            ranked = list(best.values())
         if len(ranked) >= stop or results.scored_length() < limit:
             return ranked
         limit *= 4

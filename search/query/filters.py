@@ -43,7 +43,7 @@ def time_value(moment: datetime) -> int:
 
 
 def date_mask(columns: Columns, since: datetime | None, until: datetime | None) -> Mask:
-    mask = columns.time != NO_TIME
+    mask: Mask = columns.time != NO_TIME
     if since is not None:
         mask &= columns.time >= time_value(since)
     if until is not None:
@@ -71,7 +71,7 @@ def request_masks(columns: Columns, request: SearchRequest) -> dict[str, Mask]:
 
 
 def combine(columns: Columns, masks: dict[str, Mask], *, skip: str | None = None) -> Mask:
-    mask = columns.live.copy()
+    mask: Mask = columns.live.copy()
     for name, other in masks.items():
         if name != skip:
             mask &= other

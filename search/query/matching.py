@@ -66,12 +66,15 @@ def query_mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: Post
 
 
 def _mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCache) -> Mask:
+    result: Mask
     if isinstance(q, wq.Every):
-        return columns.live.copy()
+        result = columns.live.copy()
+        return result
     if q is wq.NullQuery:
         return np.zeros(columns.doc_count, dtype=bool)
     if type(q) is wq.Term:
-        return postings.mask(q.fieldname, q.text).copy()
+        result = postings.mask(q.fieldname, q.text).copy()
+        return result
     if isinstance(q, wq.And):
         result = columns.live.copy()
         for child in q.subqueries:
@@ -83,7 +86,8 @@ def _mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCa
             result |= _mask(child, searcher, columns, postings)
         return result
     if isinstance(q, wq.AndNot):
-        return _mask(q.a, searcher, columns, postings) & ~_mask(q.b, searcher, columns, postings)
+        result = _mask(q.a, searcher, columns, postings) & ~_mask(q.b, searcher, columns, postings)
+        return result
     if isinstance(q, wq.AndMaybe):
         return _mask(q.a, searcher, columns, postings)
     if isinstance(q, wq.Not):
@@ -99,7 +103,7 @@ def _mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCa
 
 
 def _date_range(q: wq.DateRange, columns: Columns) -> Mask:
-    mask = columns.time != NO_TIME
+    mask: Mask = columns.time != NO_TIME
     if q.startdate is not None:
         start = int(datetime_to_long(_naive(q.startdate)))
         mask &= columns.time > start if q.startexcl else columns.time >= start
