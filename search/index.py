@@ -315,8 +315,9 @@ class ThreadIndex:
             # update_document looks each id up to delete an older copy; into an empty
             # index nothing can be older, and add_document is much cheaper.
             add = writer.add_document if self._is_empty() else writer.update_document
+            thread_ids: set[str] = set()
             for thread in threads:
-                report.threads += 1
+                thread_ids.add(thread.id)
                 if on_thread is not None:
                     on_thread(thread)
                 if thread.id in repeated and not first_pass:
@@ -334,7 +335,8 @@ class ThreadIndex:
                 for entry in merged.entries:
                     seen[entry.id] = merged.id
                     add(**entry_document(merged, entry))
-        report.entries = len(seen)  # an entry that came twice is one document
+        # A thread or an entry that came twice is one document.
+        report.threads, report.entries = len(thread_ids), len(seen)
         return report
 
     def delete_thread(self, thread_id: str) -> int:
