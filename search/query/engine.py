@@ -9,7 +9,6 @@ date sorts are done on the timestamp column. The other calls read threads and en
 
 from __future__ import annotations
 
-import html
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -17,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from whoosh import highlight
 from whoosh import query as wq
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
@@ -54,28 +52,17 @@ from .facets import EPOCH_OFFSET, check_facets, count_facet, facet_filter
 from .filters import Mask, combine, request_masks
 from .matching import postings_for, query_mask
 from .parse import parse_query, query_terms
+from .snippets import snippet as make_snippet
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
 FACET_LIMIT = 50
-SNIPPET_CHARS = 240
 #: Below this many hits a "did you mean" suggestion is looked for.
 SUGGEST_BELOW = 3
 #: Search results kept per index generation.
 RESULT_CACHE = 512
 
 _SCHEMA = build_schema()
-
-
-class _MarkFormatter(highlight.HtmlFormatter):  # type: ignore[misc]
-    """Plain ``<mark>`` around matches; Whoosh's escaping of the text around them."""
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
-
-
-_FORMATTER = _MarkFormatter(between=" … ")
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
 
 
 class MaskSet(DocIdSet):  # type: ignore[misc]
@@ -288,21 +275,7 @@ def snippet(q: wq.Query, fields: dict[str, Any]) -> str:
     """An HTML snippet of the body: matches in <mark>, everything else escaped."""
     text = fields.get(BODY) or fields.get(TITLE) or ""
     terms = query_terms(q, BODY) if not isinstance(q, wq.Every) else set()
-    if terms:
-        analyzer = _SCHEMA[BODY].analyzer
-        marked = highlight.highlight(
-            text, frozenset(terms), analyzer, _FRAGMENTER, _FORMATTER, top=2
-        )
-        if marked:
-            return str(marked)
-    return _plain_snippet(text)
-
-
-def _plain_snippet(text: str) -> str:
-    if len(text) <= SNIPPET_CHARS:
-        return html.escape(text, quote=False)
-    cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0]
-    return html.escape(cut, quote=False) + " …"
+    return make_snippet(text, frozenset(terms))
 
 
 def _suggest(searcher: Searcher, request: SearchRequest, total: int) -> str | None:
