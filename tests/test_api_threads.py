@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from search.index import open_index
-from search.query.engine import SNIPPET_CHARS
+from search.query.snippets import SNIPPET_CHARS
 
 SEARCH_PARAMETERS = [
     "q",

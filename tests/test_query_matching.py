@@ -15,6 +15,7 @@ from search.index import AUTHOR, KIND, THREAD, TIMESTAMP, build_schema
 from search.query.columns import columns_for
 from search.query.matching import postings_for, query_mask
 from search.query.parse import parse_query
+from search.query.scoring import Scorer, ScoringCache, top_documents
 from tests.conftest import DATA, SEED
 
 QUERIES = [
@@ -90,3 +91,29 @@ def test_filters_equal_whoosh_filter_queries(mixed: ThreadIndex, tmp_path: Path)
     result = search(mixed, request)
     slow = mixed.searcher().search(wq.Term(KIND, "pingback"), limit=None)
     assert result.total == len(slow) == 150
+
+
+RANKED = ["korea", "north korea", "china OR japan", "korea NOT north", "deployment imvu"]
+
+
+@pytest.mark.parametrize("text", RANKED)
+def test_numpy_bm25_equals_whoosh_scores(mixed: ThreadIndex, text: str) -> None:
+    searcher = mixed.searcher()
+    columns = columns_for(mixed)
+    q = parse_query(text, build_schema())
+    scorer = Scorer(searcher, ScoringCache(searcher, columns.doc_count), columns.doc_count)
+    scored = scorer.scores(q)
+    assert scored is not None
+    fast = top_documents(scored[0], scored[1] & columns.live, 20)
+    slow = searcher.search(q, limit=20)
+    assert [d for d, _ in fast] == [hit.docnum for hit in slow]
+    assert [s for _, s in fast] == pytest.approx([hit.score for hit in slow], rel=1e-12)
+    assert int(np.count_nonzero(scored[1] & columns.live)) == len(slow)
+
+
+def test_unsupported_shapes_fall_back_to_whoosh(mixed: ThreadIndex) -> None:
+    searcher = mixed.searcher()
+    columns = columns_for(mixed)
+    scorer = Scorer(searcher, ScoringCache(searcher, columns.doc_count), columns.doc_count)
+    assert scorer.scores(parse_query('"north korean refugees"', build_schema())) is None
+    assert scorer.scores(parse_query("refug*", build_schema())) is None

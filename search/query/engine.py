@@ -52,6 +52,7 @@ from .facets import EPOCH_OFFSET, check_facets, count_facet, facet_filter
 from .filters import Mask, combine, request_masks
 from .matching import postings_for, query_mask
 from .parse import parse_query, query_terms
+from .scoring import Scorer, ScoringCache, top_documents
 from .snippets import snippet as make_snippet
 
 SORTS = ("relevance", "newest", "oldest")
@@ -92,6 +93,7 @@ class _Plan:
     matched: Mask
     filters: dict[str, Mask]
     selected: Mask
+    scorer: Scorer
 
 
 def check_request(request: SearchRequest, max_per_page: int = MAX_PER_PAGE) -> None:
@@ -155,7 +157,10 @@ def _search(
     q = parse_query(request.q, _SCHEMA)
     matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
-    plan = _Plan(request, q, columns, matched, filters, matched & combine(columns, filters))
+    scoring = index.cache("scoring", lambda s: ScoringCache(s, columns.doc_count))
+    scorer = Scorer(searcher, scoring, columns.doc_count)
+    selected = matched & combine(columns, filters)
+    plan = _Plan(request, q, columns, matched, filters, selected, scorer)
     docnums, scores, total, collapsed = _rank(searcher, plan)
     facets = {
         name: count_facet(
@@ -217,6 +222,13 @@ def _relevance_page(
     """Ranked (docnum, score) pairs up to the end of the requested page."""
     request = plan.request
     stop = request.page * request.per_page
+    scored = plan.scorer.scores(plan.query)
+    if scored is not None:
+        scores = scored[0]
+        if request.collapse != "thread":
+            return top_documents(scores, plan.selected, stop)
+        ranked = top_documents(scores, plan.selected, int(np.count_nonzero(plan.selected)))
+        return _best_per_thread(ranked, thread_codes)
     # With no filter, let Whoosh skip blocks by score bound instead of asking per document.
     allowed = MaskSet(plan.selected) if plan.filters else None
     limit = stop if request.collapse != "thread" else stop * 4
@@ -224,14 +236,21 @@ def _relevance_page(
         results = searcher.search(plan.query, limit=limit, filter=allowed)
         ranked = [(hit.docnum, float(hit.score)) for hit in results]
         if request.collapse == "thread":
-            # Keep each thread's best hit; fetch deeper until the page is full.
-            best: dict[int, tuple[int, float]] = {}
-            for docnum, score in ranked:
-                best.setdefault(int(thread_codes[docnum]), (docnum, score))
-            ranked = list(best.values())
+            # Fetch deeper until the page holds enough distinct threads.
+            ranked = _best_per_thread(ranked, thread_codes)
         if len(ranked) >= stop or results.scored_length() < limit:
             return ranked
         limit *= 4
+
+
+def _best_per_thread(
+    ranked: list[tuple[int, float]], thread_codes: NDArray[np.int32]
+) -> list[tuple[int, float]]:
+    """Each thread's best hit, in rank order."""
+    best: dict[int, tuple[int, float]] = {}
+    for docnum, score in ranked:
+        best.setdefault(int(thread_codes[docnum]), (docnum, score))
+    return list(best.values())
 
 
 def _order_by_time(plan: _Plan, stop: int | None = None) -> NDArray[np.int64]:

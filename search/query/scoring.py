@@ -1,0 +1,212 @@
+"""BM25F relevance for a whole posting list at once, as Whoosh computes it per document.
+
+Whoosh ranks by scoring matching documents one at a time in Python; for a common word
+in a large index that is most of a search's time. For the query shapes a search box
+produces (terms in scorable text fields, combined with AND, OR and AND NOT, with
+boosts) this module computes the same BM25F scores as numpy vectors: each term's
+postings (document numbers and weights) and each field's per-document lengths are read
+once per index generation, and a term's score is
+
+    idf * (w * (K1 + 1)) / (w + K1 * ((1 - B) + B * length / avg_length)) * boost
+
+with Whoosh's own idf, average length and length quantisation. AND and OR add the
+scores of their parts, as Whoosh's matchers do. Other shapes return ``None`` and are
+ranked by Whoosh.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.columns import NumericColumn
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from .filters import Mask
+
+Scores = NDArray[np.float64]
+#: Term posting lists kept per generation.
+TERM_CACHE = 256
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+class ScoringCache:
+    """Postings with weights, and field lengths, for one index generation."""
+
+    def __init__(self, searcher: Searcher, doc_count: int) -> None:
+        self._searcher = searcher
+        self._doc_count = doc_count
+        self._terms: OrderedDict[tuple[str, bytes], tuple[NDArray[np.int64], Scores]] = (
+            OrderedDict()
+        )
+        self._lengths: dict[str, Scores] = {}
+
+    def postings(self, field: str, text: bytes) -> tuple[NDArray[np.int64], Scores]:
+        key = (field, text)
+        found = self._terms.get(key)
+        if found is not None:
+            self._terms.move_to_end(key)
+            return found
+        ids: list[NDArray[np.int64]] = []
+        weights: list[Scores] = []
+        for leaf, offset in self._searcher.leaf_searchers():
+            reader = leaf.reader()
+            if (field, text) in reader:
+                leaf_ids, leaf_weights = _read_postings(reader.postings(field, text))
+                ids.append(leaf_ids + offset)
+                weights.append(leaf_weights)
+        found = (
+            np.concatenate(ids) if ids else np.empty(0, dtype=np.int64),
+            np.concatenate(weights) if weights else np.empty(0, dtype=np.float64),
+        )
+        self._terms[key] = found
+        if len(self._terms) > TERM_CACHE:
+            self._terms.popitem(last=False)
+        return found
+
+    def lengths(self, field: str) -> Scores:
+        found = self._lengths.get(field)
+        if found is None:
+            found = np.zeros(self._doc_count, dtype=np.float64)
+            for leaf, offset in self._searcher.leaf_searchers():
+                _read_lengths(leaf.reader(), field, found, offset)
+            self._lengths[field] = found
+        return found
+
+
+def _read_postings(matcher: Any) -> tuple[NDArray[np.int64], Scores]:
+    # The pinned whoosh3 leaf matcher decodes a block of ids and weights at a time.
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_read_weights"):
+        ids: list[Any] = []
+        weights: list[Any] = []
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+    pairs = [(matcher.id(), matcher.weight()) for _ in _drain(matcher)]
+    return (
+        np.array([p[0] for p in pairs], dtype=np.int64),
+        np.array([p[1] for p in pairs], dtype=np.float64),
+    )
+
+
+def _drain(matcher: Any) -> Any:
+    while matcher.is_active():
+        yield matcher
+        matcher.next()
+
+
+def _read_lengths(reader: Any, field: str, out: Scores, offset: int) -> None:
+    perdoc = reader._perdoc
+    if not perdoc.has_column(_lenfield(field)):
+        return
+    column = perdoc.column_reader(_lenfield(field), LENGTHS_COLUMN)
+    count = reader.doc_count_all()
+    if isinstance(column, NumericColumn.Reader):
+        raw = column._dbfile.get(column._basepos, column._count * column._fixedlen)
+        codes = np.zeros(count, dtype=np.uint8)
+        codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    else:
+        codes = np.fromiter((column[d] for d in range(count)), dtype=np.uint8, count=count)
+    out[offset : offset + count] = _BYTE_TO_LENGTH[codes]
+
+
+class Scorer:
+    """Scores for a query over every document, or None where Whoosh must rank."""
+
+    def __init__(self, searcher: Searcher, cache: ScoringCache, doc_count: int) -> None:
+        self._searcher = searcher
+        self._cache = cache
+        self._doc_count = doc_count
+        weighting = searcher.weighting
+        self._weighting = weighting if type(weighting) is BM25F else None
+
+    def scores(self, q: wq.Query) -> tuple[Scores, Mask] | None:
+        """(score per document, which documents match), or None if unsupported."""
+        if self._weighting is None:
+            return None
+        return self._scores(q)
+
+    def _scores(self, q: wq.Query) -> tuple[Scores, Mask] | None:
+        if type(q) is wq.Term:
+            return self._term(q)
+        if type(q) in (wq.And, wq.Or) and not getattr(q, "minmatch", 0):
+            return self._combine(q)
+        if type(q) is wq.AndNot:
+            positive = self._scores(q.a)
+            negative = self._scores(q.b)
+            if positive is None or negative is None:
+                return None
+            keep = positive[1] & ~negative[1]
+            return np.where(keep, positive[0], 0.0), keep
+        return None
+
+    def _combine(self, q: wq.Query) -> tuple[Scores, Mask] | None:
+        # AND with NOT parts: Whoosh intersects the positive parts with an inverse
+        # matcher per negated part, and each inverse matcher scores a constant 1.0.
+        is_and = type(q) is wq.And
+        negated = [c.query for c in q.subqueries if is_and and type(c) is wq.Not]
+        positive = [c for c in q.subqueries if not (is_and and type(c) is wq.Not)]
+        parts = [self._scores(child) for child in positive]
+        excluded = [self._scores(child) for child in negated]
+        if not parts or any(p is None for p in parts) or any(e is None for e in excluded):
+            return None
+        total = np.zeros(self._doc_count, dtype=np.float64)
+        matched = np.ones(self._doc_count, dtype=bool) if is_and else None
+        union = np.zeros(self._doc_count, dtype=bool)
+        for scores, mask in parts:  # type: ignore[misc]
+            total += scores
+            union |= mask
+            if matched is not None:
+                matched &= mask
+        result = matched if matched is not None else union
+        for _, mask in excluded:  # type: ignore[misc]
+            result &= ~mask
+            total += 1.0
+        return np.where(result, total, 0.0), result
+
+    def _term(self, q: wq.Term) -> tuple[Scores, Mask] | None:
+        searcher = self._searcher
+        field = q.fieldname
+        if field not in searcher.schema or not searcher.schema[field].scorable:
+            return None
+        text = searcher.schema[field].to_bytes(q.text)
+        scores = np.zeros(self._doc_count, dtype=np.float64)
+        mask = np.zeros(self._doc_count, dtype=bool)
+        ids, weights = self._cache.postings(field, text)
+        if len(ids) == 0:
+            return scores, mask
+        weighting = self._weighting
+        assert weighting is not None
+        b = weighting._field_B.get(field, weighting.B)
+        k1 = weighting.K1
+        idf = searcher.idf(field, text)
+        avg = searcher.avg_field_length(field) or 1
+        lengths = self._cache.lengths(field)[ids]
+        term = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avg)))
+        scores[ids] = term * q.boost if q.boost != 1.0 else term
+        mask[ids] = True
+        return scores, mask
+
+
+def top_documents(scores: Scores, allowed: Mask, stop: int) -> list[tuple[int, float]]:
+    """The ``stop`` best allowed documents, by score, then document number."""
+    docs = np.flatnonzero(allowed)
+    if len(docs) == 0:
+        return []
+    values = scores[docs]
+    if len(docs) > 4 * stop:
+        bound = -np.partition(-values, stop - 1)[stop - 1]
+        keep = values >= bound
+        docs, values = docs[keep], values[keep]
+    order = np.lexsort((docs, -values))[:stop]
+    return [(int(docs[i]), float(values[i])) for i in order]
