@@ -12,10 +12,10 @@ all its terms, then checked by Whoosh itself.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
@@ -23,34 +23,38 @@ from whoosh.util.times import datetime_to_long
 from ..index import TIMESTAMP, ThreadIndex
 from .columns import NO_TIME, Columns, posting_ids
 from .filters import Mask
+from .lru import ArrayCache
 
-#: Posting masks kept per index generation (a million-document mask is 1 MB).
-POSTING_CACHE = 256
+#: Bytes of posting lists kept per index generation and process.
+POSTING_CACHE_BYTES = 64 << 20
 
 
 class PostingCache:
-    """Term -> mask of the documents that hold it, for one index generation."""
+    """Term -> the sorted document numbers that hold it, for one index generation."""
 
     def __init__(self, searcher: Searcher, doc_count: int) -> None:
         self._searcher = searcher
         self._doc_count = doc_count
-        self._masks: OrderedDict[tuple[str, Any], Mask] = OrderedDict()
+        self._ids: ArrayCache[NDArray[np.int32]] = ArrayCache(POSTING_CACHE_BYTES)
+
+    def ids(self, field: str, text: Any) -> NDArray[np.int32]:
+        return self._ids.get((field, text), lambda: self._read(field, text))
 
     def mask(self, field: str, text: Any) -> Mask:
-        key = (field, text)
-        found = self._masks.get(key)
-        if found is not None:
-            self._masks.move_to_end(key)
-            return found
+        """A fresh mask of the documents holding the term (the caller may modify it)."""
         mask = np.zeros(self._doc_count, dtype=bool)
-        for leaf, offset in self._searcher.leaf_searchers():
-            reader = leaf.reader()
-            if (field, text) in reader:
-                mask[posting_ids(reader, field, text) + offset] = True
-        self._masks[key] = mask
-        if len(self._masks) > POSTING_CACHE:
-            self._masks.popitem(last=False)
+        mask[self.ids(field, text)] = True
         return mask
+
+    def _read(self, field: str, text: Any) -> NDArray[np.int32]:
+        parts = [
+            posting_ids(leaf.reader(), field, text) + offset
+            for leaf, offset in self._searcher.leaf_searchers()
+            if (field, text) in leaf.reader()
+        ]
+        if not parts:
+            return np.empty(0, dtype=np.int32)
+        return np.concatenate(parts).astype(np.int32)
 
 
 def postings_for(index: ThreadIndex, columns: Columns) -> PostingCache:
@@ -73,8 +77,7 @@ def _mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCa
     if q is wq.NullQuery:
         return np.zeros(columns.doc_count, dtype=bool)
     if type(q) is wq.Term:
-        result = postings.mask(q.fieldname, q.text).copy()
-        return result
+        return postings.mask(q.fieldname, q.text)
     if isinstance(q, wq.And):
         result = columns.live.copy()
         for child in q.subqueries:

@@ -16,7 +16,6 @@ ranked by Whoosh.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -29,10 +28,11 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from .filters import Mask
+from .lru import ArrayCache
 
 Scores = NDArray[np.float64]
-#: Term posting lists kept per generation.
-TERM_CACHE = 256
+#: Bytes of posting lists (ids and weights) kept per generation and process.
+TERM_CACHE_BYTES = 96 << 20
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
@@ -42,17 +42,14 @@ class ScoringCache:
     def __init__(self, searcher: Searcher, doc_count: int) -> None:
         self._searcher = searcher
         self._doc_count = doc_count
-        self._terms: OrderedDict[tuple[str, bytes], tuple[NDArray[np.int64], Scores]] = (
-            OrderedDict()
-        )
+        self._terms: ArrayCache[tuple[NDArray[np.int32], Scores]] = ArrayCache(TERM_CACHE_BYTES)
         self._lengths: dict[str, Scores] = {}
 
-    def postings(self, field: str, text: bytes) -> tuple[NDArray[np.int64], Scores]:
-        key = (field, text)
-        found = self._terms.get(key)
-        if found is not None:
-            self._terms.move_to_end(key)
-            return found
+    def postings(self, field: str, text: bytes) -> tuple[NDArray[np.int32], Scores]:
+        """The documents holding a term and the term's weight in each."""
+        return self._terms.get((field, text), lambda: self._read(field, text))
+
+    def _read(self, field: str, text: bytes) -> tuple[NDArray[np.int32], Scores]:
         ids: list[NDArray[np.int64]] = []
         weights: list[Scores] = []
         for leaf, offset in self._searcher.leaf_searchers():
@@ -61,14 +58,9 @@ class ScoringCache:
                 leaf_ids, leaf_weights = _read_postings(reader.postings(field, text))
                 ids.append(leaf_ids + offset)
                 weights.append(leaf_weights)
-        found = (
-            np.concatenate(ids) if ids else np.empty(0, dtype=np.int64),
-            np.concatenate(weights) if weights else np.empty(0, dtype=np.float64),
-        )
-        self._terms[key] = found
-        if len(self._terms) > TERM_CACHE:
-            self._terms.popitem(last=False)
-        return found
+        if not ids:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
+        return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
     def lengths(self, field: str) -> Scores:
         found = self._lengths.get(field)
