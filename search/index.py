@@ -34,7 +34,6 @@ from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
 from .errors import IndexNotFoundError, IndexVersionError, SearchError
-from .merge import merge_threads
 from .model import Entry, Thread
 
 #: The Whoosh release threadsearch is built and tested against (the ``whoosh3`` fork).
@@ -175,10 +174,6 @@ def entry_document(thread: Thread, entry: Entry) -> dict[str, Any]:
     return doc
 
 
-class _DuplicatesFound(Exception):
-    """Internal: the run holds one entry twice; write again, merging those threads."""
-
-
 @dataclass
 class IngestReport:
     """What an ingest did."""
@@ -259,9 +254,6 @@ class ThreadIndex:
         else:
             writer.commit()
 
-    def _is_empty(self) -> bool:
-        return bool(self._ix.is_empty())
-
     def _remove_unused_files(self) -> None:
         # A cancelled Whoosh writer closes its new segment's files but leaves them on
         # disk; remove every file the current table of contents does not name, so a
@@ -272,71 +264,31 @@ class ThreadIndex:
 
     def ingest(
         self,
-        threads: Callable[[], Iterable[Thread]] | Iterable[Thread],
+        threads: Iterable[Thread],
         *,
         on_thread: Callable[[Thread], None] | None = None,
     ) -> IngestReport:
-        """Add or replace the threads' entries, all in one commit.
+        """Add or replace the threads' entries, all in one commit (see :mod:`.writer`)."""
+        from .writer import BatchWriter
 
-        ``threads`` is a list of threads, or a function that returns them; it is called
-        a second time in the rare case that one entry arrives twice in the same run (a
-        comment from a feed and from a saved page): Whoosh cannot replace a document
-        added in the same uncommitted writer, so the first pass is cancelled and the
-        second writes each such entry once, merged.
-        """
-        if not callable(threads):
-            given = list(threads)
-
-            def threads() -> Iterable[Thread]:
-                return given
-
-        repeated: set[str] = set()
-        try:
-            return self._write(threads(), repeated, on_thread)
-        except _DuplicatesFound:
-            return self._write(threads(), repeated, None)
-
-    def _write(
-        self,
-        threads: Iterable[Thread],
-        repeated: set[str],
-        on_thread: Callable[[Thread], None] | None,
-    ) -> IngestReport:
-        """Write every thread; threads named in ``repeated`` are merged and written last.
-
-        On the first pass ``repeated`` is empty; finding an entry twice fills it with the
-        ids of the threads that hold it and raises, which cancels the writer.
-        """
-        first_pass = not repeated
         report = IngestReport()
-        seen: dict[str, str] = {}  # entry id -> thread id
-        held: dict[str, list[Thread]] = {}
-        with self.writer() as writer:
-            # update_document looks each id up to delete an older copy; into an empty
-            # index nothing can be older, and add_document is much cheaper.
-            add = writer.add_document if self._is_empty() else writer.update_document
-            thread_ids: set[str] = set()
+        thread_ids: set[str] = set()
+        writer = BatchWriter(self._ix, replace_existing=not self._ix.is_empty())
+        try:
             for thread in threads:
                 thread_ids.add(thread.id)
                 if on_thread is not None:
                     on_thread(thread)
-                if thread.id in repeated and not first_pass:
-                    held.setdefault(thread.id, []).append(thread)
-                    continue
+                size = len(thread.entries)
                 for entry in thread.entries:
-                    if first_pass and entry.id in seen:
-                        repeated.update((thread.id, seen[entry.id]))
-                    seen[entry.id] = thread.id
-                    add(**entry_document(thread, entry))
-            if first_pass and repeated:
-                raise _DuplicatesFound
-            for copies in held.values():
-                merged = merge_threads(copies)
-                for entry in merged.entries:
-                    seen[entry.id] = merged.id
-                    add(**entry_document(merged, entry))
+                    writer.add(entry_document(thread, entry), size)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            self._remove_unused_files()
+            raise
         # A thread or an entry that came twice is one document.
-        report.threads, report.entries = len(thread_ids), len(seen)
+        report.threads, report.entries = len(thread_ids), writer.entry_count
         return report
 
     def delete_thread(self, thread_id: str) -> int:

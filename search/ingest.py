@@ -158,14 +158,8 @@ def ingest_paths(
         if user_warn:
             user_warn(message)
 
-    passes = [Progress(progress.on_file, progress.on_thread, warn)]
-
-    def threads() -> Iterator[Thread]:
-        # A second pass (see ThreadIndex.ingest) reads quietly: its warnings were given.
-        current = passes[0] if len(passes) == 1 else Progress()
-        passes.append(current)
-        return iter_threads(files, options, current)
-
+    progress = Progress(progress.on_file, progress.on_thread, warn)
+    threads = iter_threads(files, options, progress)
     report = index.ingest(threads, on_thread=progress.on_thread)
     report.files = [str(f) for f in files]
     report.warnings = warnings

@@ -138,7 +138,7 @@ def test_snippet_marks_matches_and_escapes_the_rest(tmp_path: Path) -> None:
     )
     tiny = open_index(tmp_path / "index", create=True)
     try:
-        tiny.ingest(lambda: [thread])
+        tiny.ingest([thread])
         result = run(tiny, q="zanzibar")
     finally:
         tiny.close()
