@@ -8,15 +8,20 @@ single commit at the end adds them all to the index's table of contents. Until t
 no reader sees them, and a failure removes their files, so a failed ingest leaves the
 index exactly as it was.
 
+Batches are turned into segments by worker processes (one per core, two at most) while
+this process goes on reading the sources, so parsing and indexing overlap.
+
 The same entry can arrive twice in one run (a comment in a saved page and in the
-post's feed, a message archived in two months). The earlier copy is then read back
-from its segment, deleted there, and merged with the later one (see
-:func:`merge_documents`); an earlier copy still in the batch being built is first
-flushed to its own segment, since Whoosh cannot delete a buffered document.
+post's feed, a message archived in two months). An earlier copy still in the batch
+being collected is replaced in memory; one already written is read back from its
+segment, deleted there, and merged with the later one (see :func:`merge_documents`).
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
@@ -68,17 +73,34 @@ def _has_zone(iso: str) -> bool:
     return len(iso) > 19 and iso[19:].lstrip(".0123456789")[:1] in ("+", "-", "Z")
 
 
-class BatchWriter:
-    """Writes documents in segment batches for one commit of ``ix``."""
+def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -> Any:
+    """In a worker process: write one batch as an unpublished segment, return it."""
+    import whoosh.index as whoosh_index
 
-    def __init__(self, ix: Any, *, replace_existing: bool) -> None:
+    ix = whoosh_index.open_dir(directory, indexname=indexname)
+    writer = SegmentWriter(ix, _lk=False, limitmb=POOL_MB)
+    for doc in docs:
+        writer.add_document(**doc)
+    return writer._finalize_segment()
+
+
+class BatchWriter:
+    """Writes documents in segment batches, built in worker processes, for one commit.
+
+    The calling process reads the sources and collects batches; up to ``workers``
+    processes turn batches into segments meanwhile, so parsing and indexing overlap
+    on a machine's cores.
+    """
+
+    def __init__(self, ix: Any, *, replace_existing: bool, workers: int | None = None) -> None:
         self._ix = ix
         self._main = ix.writer()  # holds the lock; deletes in old segments; commits
         self._replace_existing = replace_existing
-        self._segments: list[Any] = []
-        self._batch: SegmentWriter | None = None
-        self._batch_ids: list[str] = []
-        # entry id -> (segment number, or -1 for the current batch; docnum; thread size)
+        self._workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: list[Future[Any]] = []  # one per batch sent, in order
+        self._docs: list[dict[str, Any]] = []  # the batch being collected
+        # entry id -> (batch number, position in the batch, thread size)
         self._where: dict[str, tuple[int, int, int]] = {}
 
     @property
@@ -88,64 +110,79 @@ class BatchWriter:
     def add(self, doc: dict[str, Any], thread_size: int) -> None:
         entry_id = doc[ID_FIELD]
         found = self._where.get(entry_id)
+        current = len(self._pending)
         if found is not None:
-            doc = self._take_back(entry_id, found, doc, thread_size)
-            thread_size = max(thread_size, found[2])
+            batch, slot, old_size = found
+            old = self._docs[slot] if batch == current else self._take_back(batch, slot)
+            doc = merge_documents(old, doc, old_size=old_size, new_size=thread_size)
+            thread_size = max(thread_size, old_size)
+            if batch == current:
+                # Still in memory: replace it where it stands.
+                self._docs[slot] = doc
+                self._where[entry_id] = (current, slot, thread_size)
+                return
         elif self._replace_existing:
             self._main.delete_by_term(ID_FIELD, entry_id)
-        batch = self._current()
-        self._where[entry_id] = (-1, batch.docnum, thread_size)
-        self._batch_ids.append(entry_id)
-        batch.add_document(**doc)
-        if batch.docnum >= BATCH_DOCUMENTS:
-            self._flush()
+        self._where[entry_id] = (current, len(self._docs), thread_size)
+        self._docs.append(doc)
+        if len(self._docs) >= BATCH_DOCUMENTS:
+            self._send(last=False)
 
-    def _take_back(
-        self, entry_id: str, found: tuple[int, int, int], doc: dict[str, Any], size: int
-    ) -> dict[str, Any]:
-        """Delete the earlier copy of an entry and return the merged document."""
-        segment_no, docnum, old_size = found
-        if segment_no == -1:
-            self._flush()
-            segment_no = len(self._segments) - 1
-        segment = self._segments[segment_no]
+    def _take_back(self, batch: int, slot: int) -> dict[str, Any]:
+        """Read an entry back from a written batch's segment and delete it there."""
+        segment = self._pending[batch].result()
         reader = SegmentReader(self._ix.storage, self._ix.schema, segment)
         try:
-            old = dict(reader.stored_fields(docnum))
+            old = dict(reader.stored_fields(slot))
         finally:
             reader.close()
-        segment.delete_document(docnum)
-        old.update(_indexed_only(old))
-        return merge_documents(old, doc, old_size=old_size, new_size=size)
+        segment.delete_document(slot)
+        return old | _indexed_only(old)
 
-    def _current(self) -> SegmentWriter:
-        if self._batch is None:
-            self._batch = SegmentWriter(self._ix, _lk=False, limitmb=POOL_MB)
-        return self._batch
-
-    def _flush(self) -> None:
-        batch, self._batch = self._batch, None
-        if batch is None or batch.docnum == 0:
+    def _send(self, *, last: bool) -> None:
+        docs, self._docs = self._docs, []
+        if not docs:
             return
-        number = len(self._segments)
-        self._segments.append(batch._finalize_segment())
-        for entry_id in self._batch_ids:
-            segment_no, docnum, size = self._where[entry_id]
-            if segment_no == -1:
-                self._where[entry_id] = (number, docnum, size)
-        self._batch_ids = []
+        storage = self._ix.storage
+        args = (str(storage.folder), self._ix.indexname, docs)
+        # A run of one batch (most ingests) is written here: no worker to start.
+        if self._workers <= 1 or (last and self._pool is None):
+            done: Future[Any] = Future()
+            done.set_result(_build_segment(*args))
+            self._pending.append(done)
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=_worker_context())
+        # Keep at most one batch queued per worker, so memory stays bounded.
+        unfinished = [f for f in self._pending if not f.done()]
+        if len(unfinished) >= self._workers:
+            wait(unfinished, return_when=FIRST_COMPLETED)
+        self._pending.append(self._pool.submit(_build_segment, *args))
 
     def commit(self) -> None:
-        self._flush()
-        added = self._segments
+        self._send(last=True)
+        added = [future.result() for future in self._pending]
+        self._shutdown()
         self._main.commit(mergetype=lambda writer, segments: list(segments) + added)
 
     def cancel(self) -> None:
         """Drop everything written; the caller then removes the unpublished files."""
-        if self._batch is not None:
-            self._batch._close_segment()
-            self._batch = None
+        for future in self._pending:
+            future.cancel()
+        self._shutdown()
         self._main.cancel()
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _worker_context() -> Any:
+    # Not fork: this process may run threads (a progress bar, a web server), and forking
+    # a threaded process can deadlock. A fork server starts clean workers cheaply.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _indexed_only(stored: dict[str, Any]) -> dict[str, Any]:
