@@ -43,8 +43,8 @@ from .index import (
 
 #: Documents per segment: large enough for few segments, small enough that the batch's
 #: postings sort in memory (no run files) within the pool limit.
-BATCH_DOCUMENTS = 25_000
-POOL_MB = 384
+BATCH_DOCUMENTS = 10_000
+POOL_MB = 192
 
 
 def merge_documents(
