@@ -211,13 +211,51 @@ def _ingest_main(engine: str, corpus: str, out: str) -> None:
     target = Path(out)
     if target.exists():
         shutil.rmtree(target)
+    sampler = _TreeRss()
+    sampler.start()
     started = time.perf_counter()
     docs = INGESTERS[engine](read_threads(Path(corpus)), target)
     seconds = time.perf_counter() - started
+    sampler.stop()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     size = dir_size(target) if target.exists() else 0
+    # peak_rss_mb is the whole process tree (threadsearch indexes in worker processes);
+    # peak_self_rss_mb the ingesting process alone.
     print(json.dumps({"engine": engine, "docs": docs, "seconds": seconds,
-                      "peak_rss_mb": peak_kb / 1024, "size_bytes": size}))
+                      "peak_rss_mb": max(sampler.peak_mb, peak_kb / 1024),
+                      "peak_self_rss_mb": peak_kb / 1024, "size_bytes": size}))
+
+
+class _TreeRss:
+    """Samples the summed RSS of this process and its descendants, keeping the peak."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._every = every
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._done.wait(self._every):
+            total = 0
+            try:
+                for proc in [me, *me.children(recursive=True)]:
+                    total += proc.memory_info().rss
+            except psutil.Error:
+                continue
+            self.peak_mb = max(self.peak_mb, total / 2**20)
 
 
 # --- query adapters -----------------------------------------------------------------

@@ -127,3 +127,15 @@ def test_openapi_documents_the_writes(writer: FlaskClient) -> None:
     assert set(spec["paths"]["/threads/{thread_id}"]) == {"get", "delete", "parameters"}
     assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
     assert {"ThreadInput", "EntryInput"} <= set(spec["components"]["schemas"])
+
+
+def test_a_running_app_sees_a_newer_index_without_restart(writer: FlaskClient) -> None:
+    assert total(writer, "vinegar") == 0  # opens the index and its searcher
+    from search import ingest_paths, open_index
+    from tests.conftest import SEED
+
+    index_dir = writer.application.config["INDEX"]
+    other = open_index(index_dir)  # another process's view: a separate ingest
+    ingest_paths(other, [SEED])
+    other.close()
+    assert total(writer, "refugee") == 13

@@ -98,3 +98,16 @@ def test_mailbox_with_a_malformed_header_is_ingested_with_a_warning(tmp_path: Pa
     assert (
         "list.mbox, line 9" in report["warnings"][0] and "message skipped" in report["warnings"][0]
     )
+
+
+def test_gzipped_files_and_folders_are_read(tmp_path: Path) -> None:
+    import gzip
+
+    from tests.conftest import SEED
+
+    folder = tmp_path / "archive" / "nested"
+    folder.mkdir(parents=True)
+    (folder / "seed.txt.gz").write_bytes(gzip.compress(SEED.read_bytes()))
+    result = invoke("ingest", str(tmp_path / "archive"), "--index", str(tmp_path / "i"), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["entries"] == 27
