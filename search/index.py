@@ -27,7 +27,13 @@ from typing import Any
 
 import whoosh
 import whoosh.index as whoosh_index
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemmingAnalyzer,
+)
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.index import clean_files
 from whoosh.searching import Searcher
@@ -39,7 +45,7 @@ from .model import Entry, Thread
 #: The Whoosh release threadsearch is built and tested against (the ``whoosh3`` fork).
 WHOOSH_VERSION = (3, 54, 0)
 #: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_FILE = "threadsearch.json"
 INDEX_NAME = "threadsearch"
 
@@ -61,6 +67,10 @@ TITLE = "title"
 BODY = "body"
 QUOTED = "quoted"
 SPELL = "spell"
+TITLE_PAIRS = "title_pairs"
+BODY_PAIRS = "body_pairs"
+#: Text field -> the field of its word pairs (see :class:`PairFilter`).
+PAIR_FIELDS = {TITLE: TITLE_PAIRS, BODY: BODY_PAIRS}
 MENTIONS = "mentions"
 PARENT = "parent_id"
 DEPTH = "depth"
@@ -79,6 +89,29 @@ def _text_analyzer() -> Any:
     # "cafe". Apostrophes split words the same way whether straight or curly, so
     # "aren't" and "aren’t" index alike.
     return StemmingAnalyzer() | CharsetFilter(accent_map)
+
+
+class PairFilter(Filter):  # type: ignore[misc]
+    """Turns a token stream into the pairs of adjacent tokens: "north korea", "korea china".
+
+    A two-word phrase is then one term to look up instead of two position lists to
+    intersect. Stop words are removed and positions renumbered before pairing, exactly
+    as Whoosh numbers the positions a phrase query compares, so a pair term matches
+    the documents the phrase matches.
+    """
+
+    def __call__(self, tokens: Any) -> Any:
+        previous: str | None = None
+        for token in tokens:
+            text = token.text
+            if previous is not None:
+                token.text = f"{previous} {text}"
+                yield token
+            previous = text
+
+
+def _pair_analyzer() -> Any:
+    return _text_analyzer() | PairFilter()
 
 
 def _spelling_analyzer() -> Any:
@@ -109,6 +142,8 @@ def build_schema() -> Schema:
             BODY: TEXT(analyzer=text, stored=True),
             QUOTED: TEXT(analyzer=text, stored=True),
             SPELL: TEXT(analyzer=_spelling_analyzer(), phrase=False),
+            TITLE_PAIRS: TEXT(analyzer=_pair_analyzer(), phrase=False),
+            BODY_PAIRS: TEXT(analyzer=_pair_analyzer(), phrase=False),
             MENTIONS: KEYWORD(stored=True, commas=True, lowercase=True),
             PARENT: ID(stored=True),
             DEPTH: NUMERIC(int, stored=True),
@@ -151,6 +186,8 @@ def entry_document(thread: Thread, entry: Entry) -> dict[str, Any]:
         BODY: entry.body,
         QUOTED: entry.quoted,
         SPELL: " ".join(filter(None, (entry.title, entry.body))),
+        TITLE_PAIRS: entry.title or "",
+        BODY_PAIRS: entry.body,
         DEPTH: entry.depth,
         URL: entry.url,
         AUTHOR_URL: entry.author_url,

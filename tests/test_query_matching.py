@@ -117,3 +117,24 @@ def test_unsupported_shapes_fall_back_to_whoosh(mixed: ThreadIndex) -> None:
     scorer = Scorer(searcher, ScoringCache(searcher, columns.doc_count), columns.doc_count)
     assert scorer.scores(parse_query('"north korean refugees"', build_schema())) is None
     assert scorer.scores(parse_query("refug*", build_schema())) is None
+
+
+@pytest.mark.parametrize(
+    "text", ['"north korea"', '"north of korea"', '"continuous deployment"', '"human being"']
+)
+def test_two_word_phrase_as_pair_term_matches_what_the_phrase_matches(
+    mixed: ThreadIndex, text: str
+) -> None:
+    from whoosh.qparser import MultifieldParser
+
+    from search.index import TEXT_FIELDS
+
+    schema = build_schema()
+    plain = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS).parse(text)
+    assert isinstance(plain.subqueries[0], wq.Phrase)  # what Whoosh alone would run
+    rewritten = parse_query(text, schema)
+    assert isinstance(rewritten.subqueries[0], wq.Term)
+    searcher = mixed.searcher()
+    phrase_docs = sorted(searcher.docs_for_query(plain))
+    assert sorted(searcher.docs_for_query(rewritten)) == phrase_docs
+    assert len(phrase_docs) > 0

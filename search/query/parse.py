@@ -21,7 +21,7 @@ from whoosh.qparser import AndGroup, FuzzyTermPlugin, GtLtPlugin, MultifieldPars
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from ..errors import QuerySyntaxError
-from ..index import TEXT_FIELDS
+from ..index import PAIR_FIELDS, TEXT_FIELDS
 
 
 def build_parser(schema: Schema) -> MultifieldParser:
@@ -48,7 +48,23 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
             hint="Dates look like 2005-10-02; ranges like timestamp:[2005-10-01 TO 2005-10-02].",
         ) from exc
     _raise_on_errors(parsed, text)
-    return parsed
+    return pair_phrases(parsed)
+
+
+def pair_phrases(q: wq.Query) -> wq.Query:
+    """Rewrite two-word phrases on the title or body as look-ups of one word-pair term.
+
+    Whoosh answers a phrase by intersecting the words' postings and comparing positions
+    document by document; the pair field (see ``search.index.PairFilter``) holds every
+    adjacent pair as a term, so "light water" is one posting list. Longer phrases stay
+    phrases.
+    """
+    if isinstance(q, wq.Phrase):
+        pair_field = PAIR_FIELDS.get(q.fieldname)
+        if pair_field and len(q.words) == 2 and q.slop == 1:
+            return wq.Term(pair_field, " ".join(q.words), boost=q.boost)
+        return q
+    return q if q.is_leaf() else q.apply(pair_phrases)
 
 
 def _raise_on_errors(node: Any, text: str) -> None:
@@ -66,7 +82,11 @@ def _raise_on_errors(node: Any, text: str) -> None:
 def query_terms(q: wq.Query, field: str) -> set[str]:
     """The indexed terms of ``field`` the query asks for, for highlighting."""
     terms: set[str] = set()
+    pair_field = PAIR_FIELDS.get(field)
     for fieldname, term in q.iter_all_terms(phrases=True):
+        text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
         if fieldname == field:
-            terms.add(term.decode("utf-8") if isinstance(term, bytes) else str(term))
+            terms.add(text)
+        elif fieldname == pair_field:
+            terms.update(text.split(" "))
     return terms
