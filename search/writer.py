@@ -44,7 +44,7 @@ from .index import (
 #: Documents per segment: large enough for few segments, small enough that the batch's
 #: postings sort in memory (no run files) within the pool limit.
 BATCH_DOCUMENTS = 10_000
-POOL_MB = 192
+POOL_MB = 128
 
 
 def merge_documents(
@@ -78,7 +78,10 @@ def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -
     import whoosh.index as whoosh_index
 
     ix = whoosh_index.open_dir(directory, indexname=indexname)
-    writer = SegmentWriter(ix, _lk=False, limitmb=POOL_MB)
+    # Not a compound file: whoosh3 reads a compound segment's postings and term index
+    # into memory when a searcher opens it (4 GB per serving worker on R-help); plain
+    # files are read on demand.
+    writer = SegmentWriter(ix, _lk=False, limitmb=POOL_MB, compound=False)
     for doc in docs:
         writer.add_document(**doc)
     return writer._finalize_segment()
