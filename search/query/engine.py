@@ -1,10 +1,12 @@
 """The query engine: the one module the CLI and the HTTP API call.
 
 :func:`search` takes a :class:`~search.model.SearchRequest` and returns a
-:class:`~search.model.SearchResult`. The text query is parsed by :mod:`.parse`; the
-structured filters and facets are numpy masks and counts over the per-generation
-columns (:mod:`.columns`); Whoosh scores and ranks when the sort is by relevance, and
-date sorts are done on the timestamp column. The other calls read threads and entries.
+:class:`~search.model.SearchResult`. The text query is parsed by :mod:`.parse` and
+evaluated as a document mask by :mod:`.matching`; filters and facets are numpy masks
+and counts over the per-generation columns (:mod:`.columns`); relevance is BM25F over
+posting arrays (:mod:`.scoring`) where the query shape allows and Whoosh's own ranking
+elsewhere; date sorts use the timestamp column; snippets come from :mod:`.snippets`.
+Results are cached per index generation. The other calls read threads and entries.
 """
 
 from __future__ import annotations
