@@ -226,7 +226,8 @@ def search_command(query: str, index_dir: Path, as_json: bool, **args: Any) -> N
         collapse=args["collapse"],
     )
     try:
-        result = search(open_index(index_dir), request)
+        with open_index(index_dir) as index:
+            result = search(index, request)
     except SearchError as error:
         _fail(error)
     body = SearchResultSchema().dump(result)
@@ -267,13 +268,13 @@ def _unescape(text: str) -> str:
 def show(item_id: str, index_dir: Path, as_json: bool) -> None:
     """Print a thread (by thread id) or an entry (by entry id) in full."""
     try:
-        index = open_index(index_dir)
-        try:
-            body = ThreadSchema().dump(get_thread(index, item_id))
-            kind = "thread"
-        except SearchError:
-            body = EntrySchema().dump(get_entry(index, item_id))
-            kind = "entry"
+        with open_index(index_dir) as index:
+            try:
+                body = ThreadSchema().dump(get_thread(index, item_id))
+                kind = "thread"
+            except SearchError:
+                body = EntrySchema().dump(get_entry(index, item_id))
+                kind = "entry"
     except SearchError as error:
         _fail(error)
     if as_json:
@@ -298,7 +299,8 @@ def show(item_id: str, index_dir: Path, as_json: bool) -> None:
 def stats_command(index_dir: Path, as_json: bool) -> None:
     """Counts and date range of what the index holds."""
     try:
-        body = StatsSchema().dump(stats(open_index(index_dir)))
+        with open_index(index_dir) as index:
+            body = StatsSchema().dump(stats(index))
     except SearchError as error:
         _fail(error)
     if as_json:
@@ -332,8 +334,9 @@ def export(threads: tuple[str, ...], output: Any, index_dir: Path) -> None:
     from search.sources.jsonl import thread_to_dict
 
     try:
-        for thread in iter_index_threads(open_index(index_dir), list(threads) or None):
-            output.write(json.dumps(thread_to_dict(thread), ensure_ascii=False) + "\n")
+        with open_index(index_dir) as index:
+            for thread in iter_index_threads(index, list(threads) or None):
+                output.write(json.dumps(thread_to_dict(thread), ensure_ascii=False) + "\n")
     except SearchError as error:
         _fail(error)
 

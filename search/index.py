@@ -269,6 +269,12 @@ class ThreadIndex:
                 self._caches[name] = build(searcher)
             return self._caches[name]
 
+    def __enter__(self) -> ThreadIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:

@@ -17,9 +17,10 @@ WHIZZY = [
 
 
 def test_three_whizzy_files_give_one_thread_of_38_comments(tmp_path: Path) -> None:
-    index = open_index(tmp_path, create=True)
-    ingest_paths(index, list(WHIZZY))
-    thread = get_thread(index, CISCO)
+    with open_index(tmp_path, create=True) as index:
+        ingest_paths(index, list(WHIZZY))
+        thread = get_thread(index, CISCO)
+        result = search(index, SearchRequest(q="", thread=[CISCO], per_page=1))
     kinds = [e["kind"] for e in thread["entries"]]
     assert thread["title"] == "Cisco 7941, Asterisk and SIP"
     assert kinds.count("comment") == 38 and kinds.count("post") == 1
@@ -30,19 +31,13 @@ def test_three_whizzy_files_give_one_thread_of_38_comments(tmp_path: Path) -> No
     # The feeds know the zone, the page does not: the merge keeps UTC.
     first = next(e for e in thread["entries"] if e["id"] == entry_id_for(CISCO, "136"))
     assert first["timestamp"] == "2017-02-26T16:48:15+00:00"
-    result = search(index, SearchRequest(q="", thread=[CISCO], per_page=1))
     assert result.total == 39
 
 
 def test_order_of_files_does_not_matter(tmp_path: Path) -> None:
-    forward, backward = (
-        open_index(tmp_path / "f", create=True),
-        open_index(tmp_path / "b", create=True),
-    )
-    ingest_paths(forward, list(WHIZZY))
-    ingest_paths(backward, list(reversed(WHIZZY)))
-    assert (
-        get_thread(forward, CISCO)["entry_count"]
-        == get_thread(backward, CISCO)["entry_count"]
-        == 39
-    )
+    counts = []
+    for name, files in (("forward", WHIZZY), ("backward", list(reversed(WHIZZY)))):
+        with open_index(tmp_path / name, create=True) as index:
+            ingest_paths(index, list(files))
+            counts.append(get_thread(index, CISCO)["entry_count"])
+    assert counts == [39, 39]
