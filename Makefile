@@ -45,4 +45,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(INDEX) bench/out bench/work .pytest_cache
+	rm -rf $(VENV) $(INDEX) bench/out bench/scratch .pytest_cache

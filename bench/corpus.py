@@ -1,6 +1,6 @@
 """The benchmark corpora: a deterministic synthetic generator and the R-help archive.
 
-Each corpus is written once to ``bench/work/<name>/corpus.pkl`` as a stream of pickled
+Each corpus is written once to ``bench/scratch/<name>/corpus.pkl`` as a stream of pickled
 :class:`search.model.Thread` objects (one ``pickle.dump`` per thread), so every engine's
 ingest subprocess reads identical documents, and ``info.json`` beside it holds the
 statistics the query picker needs (document frequencies, bigrams, authors, dates).
@@ -27,7 +27,7 @@ from search.model import Entry, Thread, entry_id_for, thread_id_for
 from .words import COMMON
 
 ROOT = Path(__file__).resolve().parent
-WORK = ROOT / "work"
+WORK = ROOT / "scratch"
 SEED_TEXT = ROOT.parent / "index_data"
 RHELP = ROOT.parent.parent / "shared" / "corpora" / "bulk" / "r-help"
 GENERATOR_VERSION = 1
