@@ -1,0 +1,33 @@
+"""The README cannot drift from the code: settings, public names, CLI commands."""
+
+from __future__ import annotations
+
+import re
+
+import search
+from api.cli import main
+from api.config import SETTINGS
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented_with_its_default() -> None:
+    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| (.+?) \|", README, re.MULTILINE))
+    assert set(rows) == {setting.name for setting in SETTINGS}
+    for setting in SETTINGS:
+        if setting.name == "INDEX":
+            continue  # an absolute path here; the README shows it relative to the repository
+        expected = "unset" if setting.default is None else str(setting.default)
+        assert rows[setting.name].strip("`") == expected
+
+
+def test_every_cli_command_is_in_the_readme() -> None:
+    for name in main.commands:
+        assert f"threadsearch {name}" in README, name
+
+
+def test_public_names_are_exported() -> None:
+    for name in search.__all__:
+        assert hasattr(search, name), name
+    assert "search" in search.__all__ and "open_index" in search.__all__
