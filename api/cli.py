@@ -247,7 +247,7 @@ def _print_result(body: dict[str, Any]) -> None:
         click.echo(f"\n{hit['id']}  {hit['kind']} #{hit['position']}  {when}  {who}")
         click.echo(f"  {hit['thread_title']}")
         snippet = hit["snippet"].replace("<mark>", "\033[1m").replace("</mark>", "\033[0m")
-        click.echo(f"  {_unescape(snippet)}")
+        click.echo(f"  {' '.join(_unescape(snippet).split())}")
     for name, facet in body["facets"].items():
         values = ", ".join(f"{v['value']}: {v['count']}" for v in facet["values"])
         click.echo(f"\n{name}: {values}" + (" …" if facet["truncated"] else ""))
