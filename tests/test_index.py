@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,29 +105,25 @@ def test_a_failed_ingest_leaves_the_index_as_it_was(
         reopened.close()
 
 
-def test_a_failed_first_ingest_leaves_an_empty_index(tmp_path: Path) -> None:
+@pytest.fixture
+def failed_first(tmp_path: Path) -> Iterator[ThreadIndex]:
+    """An index whose first ingest failed (the seed, then an empty file)."""
     broken = tmp_path / "broken.txt"
     broken.write_bytes(b"")
     index = open_index(tmp_path / "index", create=True)
-    try:
-        with pytest.raises(UnknownFormatError):
-            ingest_paths(index, [SEED, broken])
-        assert index.whoosh.doc_count_all() == 0
-        assert index.generation == -1
-    finally:
-        index.close()
+    with pytest.raises(UnknownFormatError):
+        ingest_paths(index, [SEED, broken])
+    yield index
+    index.close()
 
 
-def test_stats_of_an_index_whose_first_ingest_failed(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.txt"
-    broken.write_bytes(b"")
-    index = open_index(tmp_path / "index", create=True)
-    try:
-        with pytest.raises(UnknownFormatError):
-            ingest_paths(index, [SEED, broken])
-        body = stats(index)
-    finally:
-        index.close()
+def test_a_failed_first_ingest_leaves_an_empty_index(failed_first: ThreadIndex) -> None:
+    assert failed_first.whoosh.doc_count_all() == 0
+    assert failed_first.generation == -1
+
+
+def test_stats_of_an_index_whose_first_ingest_failed(failed_first: ThreadIndex) -> None:
+    body = stats(failed_first)
     assert body["entries"] == 0
     assert body["generation"] == -1
 
