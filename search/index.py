@@ -236,6 +236,9 @@ class ThreadIndex:
         self._lock = threading.Lock()
         self._caches: dict[str, Any] = {}
         self._cache_generation: int | None = None
+        #: Per-segment values that outlive a generation (a segment's documents never
+        #: change; deletions are read from the searcher), keyed by segment id.
+        self.segment_cache: dict[str, Any] = {}
 
     @property
     def whoosh(self) -> Any:
@@ -296,6 +299,14 @@ class ThreadIndex:
             raise
         else:
             writer.commit()
+            self._after_commit()
+
+    def _after_commit(self) -> None:
+        # Whoosh may have merged segments: give the new ones their column files now,
+        # so the first search after the commit does not read them from postings.
+        from .query.columns import write_missing_sidecars
+
+        write_missing_sidecars(self._ix)
 
     def _remove_unused_files(self) -> None:
         # A cancelled Whoosh writer closes its new segment's files but leaves them on
@@ -330,6 +341,7 @@ class ThreadIndex:
             writer.cancel()
             self._remove_unused_files()
             raise
+        self._after_commit()
         # A thread or an entry that came twice is one document.
         report.threads, report.entries = len(thread_ids), writer.entry_count
         return report

@@ -84,7 +84,13 @@ def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -
     writer = SegmentWriter(ix, _lk=False, limitmb=POOL_MB, compound=False)
     for doc in docs:
         writer.add_document(**doc)
-    return writer._finalize_segment()
+    segment = writer._finalize_segment()
+    # Facet and filter columns for this segment, saved beside it while its files are
+    # warm in the page cache (see search.query.columns).
+    from .query.columns import write_sidecar
+
+    write_sidecar(ix.storage, ix.schema, segment)
+    return segment
 
 
 class BatchWriter:

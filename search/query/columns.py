@@ -1,21 +1,33 @@
-"""Per-document arrays for filtering, faceting and date sorting, built once per generation.
+"""Per-document arrays for filtering, faceting and date sorting.
 
 Counting facets document by document in Python is what makes naive Whoosh slow. Here,
 each exact-valued field becomes an array of value codes over all documents (``-1`` for
 no value), timestamps an int64 array, and the multi-valued ``tag`` field a list of
-document arrays per value. They are built from the postings and columns of each
-segment, cached on the open index for the current generation, and dropped when a
-commit makes a new one. Filters and facet counts are then numpy operations.
+document arrays per value. Filters and facet counts are then numpy operations.
+
+The arrays are put together per index generation from one small record per segment
+(:class:`SegmentColumns`). Reading a segment's record from its postings costs a
+posting-list look-up per distinct thread and author, seconds for a large index, so the
+writer saves it beside the segment at ingest as ``<segment id>.cols`` (a NumPy ``.npz``
+file, no pickles). Whoosh names that file as one of the segment's own, so it is removed
+with the segment. A segment without a readable file (one Whoosh merged, or an index
+from an earlier release) is read from its postings instead, and records stay cached by
+segment, so a commit costs only the segments it adds.
 """
 
 from __future__ import annotations
 
+import os
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from whoosh.columns import NumericColumn
+from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
 from ..index import AUTHOR, KIND, SITE, TAG, THREAD, TIMESTAMP, ThreadIndex
@@ -27,6 +39,10 @@ NO_TIME = np.iinfo(np.int64).min
 _WHOOSH_NO_TIME = np.uint64(2**64 - 1)
 
 SINGLE_FIELDS = (AUTHOR, KIND, THREAD, SITE)
+
+#: The file beside each segment; bump the version when its layout changes.
+SIDECAR_EXT = ".cols"
+SIDECAR_VERSION = 1
 
 
 @dataclass
@@ -60,6 +76,19 @@ class Columns:
     time: NDArray[np.int64]
 
 
+@dataclass
+class SegmentColumns:
+    """One segment's values, with codes and document numbers local to the segment."""
+
+    doc_count: int
+    keyword: dict[str, KeywordColumn]
+    tags: MultiColumn
+    time: NDArray[np.int64]
+
+
+# --- reading a segment --------------------------------------------------------------------
+
+
 def posting_ids(reader: Any, field: str, term: Any) -> NDArray[np.int64]:
     """The document numbers of one term in one segment, read a block at a time."""
     matcher = reader.postings(field, term)
@@ -79,26 +108,15 @@ def posting_ids(reader: Any, field: str, term: Any) -> NDArray[np.int64]:
     return np.fromiter(matcher.all_ids(), dtype=np.int64)
 
 
-def _keyword_segment(
-    reader: Any,
-    field: str,
-    offset: int,
-    codes: NDArray[np.int32],
-    values: list[str],
-    index_of: dict[str, int],
-) -> None:
+def _terms(reader: Any, field: str) -> Iterable[tuple[str, Any]]:
     for term in reader.lexicon(field):
-        value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-        code = index_of.setdefault(value, len(values))
-        if code == len(values):
-            values.append(value)
-        codes[posting_ids(reader, field, term) + offset] = code
+        yield (term.decode("utf-8") if isinstance(term, bytes) else str(term)), term
 
 
-def _time_segment(reader: Any, offset: int, out: NDArray[np.int64]) -> None:
+def _segment_times(reader: Any) -> NDArray[np.int64]:
     doc_count = reader.doc_count_all()
     if not reader.has_column(TIMESTAMP):
-        return  # a segment where no entry has a time: NO_TIME stays
+        return np.full(doc_count, NO_TIME, dtype=np.int64)  # no entry here has a time
     column = reader.column_reader(TIMESTAMP, translate=False)
     if isinstance(column, NumericColumn.Reader):
         # The column is fixed-width big-endian numbers; read it in one go.
@@ -110,10 +128,146 @@ def _time_segment(reader: Any, offset: int, out: NDArray[np.int64]) -> None:
         values = np.fromiter(column, dtype=np.uint64, count=doc_count)
     times = np.where(values == _WHOOSH_NO_TIME, np.uint64(0), values).astype(np.int64)
     times[values == _WHOOSH_NO_TIME] = NO_TIME
-    out[offset : offset + doc_count] = times
+    return times
 
 
-def build_columns(searcher: Searcher) -> Columns:
+def read_segment(reader: Any) -> SegmentColumns:
+    """A segment's values, read from its postings and its timestamp column."""
+    doc_count = reader.doc_count_all()
+    keyword = {}
+    for field in SINGLE_FIELDS:
+        column = KeywordColumn([], np.full(doc_count, -1, dtype=np.int32))
+        for value, term in _terms(reader, field):
+            column.codes[posting_ids(reader, field, term)] = len(column.values)
+            column.values.append(value)
+        keyword[field] = column
+    tags = MultiColumn([], [])
+    for value, term in _terms(reader, TAG):
+        tags.values.append(value)
+        tags.docs.append(posting_ids(reader, TAG, term))
+    return SegmentColumns(doc_count, keyword, tags, _segment_times(reader))
+
+
+# --- the file beside a segment ------------------------------------------------------------
+
+
+def sidecar_path(folder: Path, segment: Any) -> Path:
+    return folder / f"{segment.segment_id()}{SIDECAR_EXT}"
+
+
+def _pack(values: list[str]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    encoded = [value.encode("utf-8") for value in values]
+    ends = np.cumsum([len(b) for b in encoded], dtype=np.int64)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), ends
+
+
+def _unpack(text: NDArray[np.uint8], ends: NDArray[np.int64]) -> list[str]:
+    if len(ends) == 0:
+        return []
+    data = text.tobytes()
+    starts = [0, *ends[:-1].tolist()]
+    return [data[a:b].decode("utf-8") for a, b in zip(starts, ends.tolist(), strict=True)]
+
+
+def save_segment(path: Path, columns: SegmentColumns) -> None:
+    """Write a segment's values to ``path`` (atomically: a reader sees all or nothing)."""
+    arrays: dict[str, Any] = {
+        "version": np.array([SIDECAR_VERSION]),
+        "doc_count": np.array([columns.doc_count]),
+        "time": columns.time,
+    }
+    for field, column in columns.keyword.items():
+        arrays[f"{field}.codes"] = column.codes
+        arrays[f"{field}.text"], arrays[f"{field}.ends"] = _pack(column.values)
+    arrays["tag.text"], arrays["tag.ends"] = _pack(columns.tags.values)
+    arrays["tag.sizes"] = np.array([len(d) for d in columns.tags.docs], dtype=np.int64)
+    arrays["tag.docs"] = np.concatenate([np.empty(0, dtype=np.int64), *columns.tags.docs])
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "wb") as out:
+        np.savez(out, **arrays)
+    os.replace(partial, path)
+
+
+def load_segment(path: Path, doc_count: int) -> SegmentColumns | None:
+    """A segment's values from its file, or None if there is none it can trust."""
+    try:
+        # Our own file handle: np.load leaks its own when the archive is damaged.
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as saved:
+            if saved["version"][0] != SIDECAR_VERSION or saved["doc_count"][0] != doc_count:
+                return None
+            keyword = {
+                field: KeywordColumn(
+                    _unpack(saved[f"{field}.text"], saved[f"{field}.ends"]),
+                    saved[f"{field}.codes"],
+                )
+                for field in SINGLE_FIELDS
+            }
+            sizes = saved["tag.sizes"]
+            tag_docs = np.split(saved["tag.docs"], np.cumsum(sizes)[:-1]) if len(sizes) else []
+            tags = MultiColumn(_unpack(saved["tag.text"], saved["tag.ends"]), tag_docs)
+            time = saved["time"]
+    except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError, zipfile.BadZipFile):
+        return None
+    if any(len(c.codes) != doc_count for c in keyword.values()) or len(time) != doc_count:
+        return None
+    return SegmentColumns(doc_count, keyword, tags, time)
+
+
+def _folder(storage: Any) -> Path | None:
+    folder = getattr(storage, "folder", None)  # None for an in-memory storage
+    return Path(folder) if folder else None
+
+
+def write_sidecar(storage: Any, schema: Any, segment: Any) -> None:
+    """Save a (written, maybe unpublished) segment's values beside it."""
+    folder = _folder(storage)
+    if folder is None:
+        return
+    reader = SegmentReader(storage, schema, segment)
+    try:
+        save_segment(sidecar_path(folder, segment), read_segment(reader))
+    finally:
+        reader.close()
+
+
+def write_missing_sidecars(ix: Any) -> None:
+    """Give every segment of the index's latest generation its file (after a commit
+    that merged segments). Best effort: without the file a reader reads postings."""
+    folder = _folder(ix.storage)
+    if folder is None or ix.latest_generation() < 0:
+        return
+    for segment in ix._segments():
+        if not sidecar_path(folder, segment).exists():
+            try:
+                write_sidecar(ix.storage, ix.schema, segment)
+            except OSError:
+                return
+
+
+# --- the whole index ----------------------------------------------------------------------
+
+
+def _segment_columns(reader: Any, known: dict[str, SegmentColumns]) -> SegmentColumns:
+    segment = reader.segment()
+    key = segment.segment_id() if segment is not None else None
+    if key is not None and key in known:
+        return known[key]
+    folder = _folder(reader.storage())
+    doc_count = reader.doc_count_all()
+    columns = None
+    if folder is not None and segment is not None:
+        columns = load_segment(sidecar_path(folder, segment), doc_count)
+    if columns is None:
+        columns = read_segment(reader)
+    if key is not None:
+        known[key] = columns
+    return columns
+
+
+def build_columns(searcher: Searcher, known: dict[str, SegmentColumns] | None = None) -> Columns:
+    """The index's columns, from each segment's record (``known`` caches them by
+    segment id across generations; entries of segments gone are dropped)."""
+    known = {} if known is None else known
     reader = searcher.reader()
     doc_count = reader.doc_count_all()
     live = np.ones(doc_count, dtype=bool)
@@ -121,20 +275,30 @@ def build_columns(searcher: Searcher) -> Columns:
     keyword = {f: KeywordColumn([], np.full(doc_count, -1, dtype=np.int32)) for f in SINGLE_FIELDS}
     indexes: dict[str, dict[str, int]] = {f: {} for f in SINGLE_FIELDS}
     tag_docs: dict[str, list[NDArray[np.int64]]] = {}
+    current: set[str] = set()
     for leaf, offset in searcher.leaf_searchers():
         leaf_reader = leaf.reader()
+        segment = _segment_columns(leaf_reader, known)
+        if leaf_reader.segment() is not None:
+            current.add(leaf_reader.segment().segment_id())
+        end = offset + segment.doc_count
         if leaf_reader.has_deletions():
             deleted = np.fromiter(leaf_reader.deleted_docs_set, dtype=np.int64)
             live[deleted + offset] = False
         for field in SINGLE_FIELDS:
-            column = keyword[field]
-            _keyword_segment(
-                leaf_reader, field, offset, column.codes, column.values, indexes[field]
-            )
-        for term in leaf_reader.lexicon(TAG):
-            value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-            tag_docs.setdefault(value, []).append(posting_ids(leaf_reader, TAG, term) + offset)
-        _time_segment(leaf_reader, offset, time)
+            column, local, index_of = keyword[field], segment.keyword[field], indexes[field]
+            # Local code -> global code; the extra last slot maps -1 (no value) to -1.
+            to_global = np.full(len(local.values) + 1, -1, dtype=np.int32)
+            for code, value in enumerate(local.values):
+                to_global[code] = index_of.setdefault(value, len(column.values))
+                if to_global[code] == len(column.values):
+                    column.values.append(value)
+            column.codes[offset:end] = to_global[local.codes]
+        for value, docs in zip(segment.tags.values, segment.tags.docs, strict=True):
+            tag_docs.setdefault(value, []).append(docs + offset)
+        time[offset:end] = segment.time
+    for key in set(known) - current:
+        del known[key]
     tag_values = sorted(tag_docs)
     tags = MultiColumn(tag_values, [np.concatenate(tag_docs[v]) for v in tag_values])
     return Columns(doc_count, live, keyword, tags, time)
@@ -142,5 +306,7 @@ def build_columns(searcher: Searcher) -> Columns:
 
 def columns_for(index: ThreadIndex) -> Columns:
     """The columns of the index's current generation."""
-    columns: Columns = index.cache("columns", build_columns)
+    columns: Columns = index.cache(
+        "columns", lambda searcher: build_columns(searcher, index.segment_cache)
+    )
     return columns
