@@ -98,7 +98,7 @@ def render(result: dict[str, Any]) -> str:
         + ", ".join(f"{m:.0f} MB" for m in http["worker_rss_mb"])
     )
     if "threadsearch_first_query_ms" in result:
-        lines.append(f"threadsearch first query after open (builds columns): "
+        lines.append(f"threadsearch first query after open (loads columns): "
                      f"{result['threadsearch_first_query_ms']:.0f} ms")
     lines.append("")
     lines.append(f"{'ingest':<22}{'docs/s':>10}{'net s':>9}{'peak RSS MB':>13}{'index MB':>10}")
@@ -129,3 +129,105 @@ def render(result: dict[str, Any]) -> str:
         lines.append("\nchecks: threadsearch and Whoosh agree on every total, date-sorted first "
                      "ids and author facet counts")
     return "\n".join(lines)
+
+
+# --- the README's tables --------------------------------------------------------------------
+
+LABELS = {
+    "common_term": "common term, top 10",
+    "rare_term": "rare term",
+    "two_term_and": "two-term AND",
+    "phrase": "phrase",
+    "author_filter": "term + author filter",
+    "date_newest": "term + date range, newest first",
+    "browse_facets": "browse: author, kind, month facets",
+    "broad_facets": "broad term + author, month facets",
+    "broad_facets_selected": "the same, one author selected",
+    "repeated": "repeated query",
+    "thread_fetch": "thread fetch",
+}
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The latency and ingest tables of one corpus, as in the README."""
+    summary = result["summary"]
+    lines = [
+        "| query class | threadsearch | HTTP (8 clients) | Whoosh, obvious | SQLite FTS5 "
+        "| Tantivy | threadsearch / FTS5 (p50) | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for cls in CLASSES:
+        row = summary["classes"][cls]
+        cells = [LABELS[cls]]
+        for engine in ENGINES:
+            p50, p95 = row[engine]["p50"], row[engine]["p95"]
+            if p50 is None:
+                cells.append("not run")
+            elif row[engine]["n"] == 1:
+                cells.append(_ms(p50))
+            else:
+                cells.append(f"{_ms(p50)} / {_ms(p95)}")
+        ratio = row["ratio_p50_vs_fts5"]
+        cells.append("" if ratio is None or cls == "repeated" else f"{ratio:.2f}")
+        target = row.get("target", "").replace("<= ", "≤ ").replace("x FTS5 p50", "")
+        cells.append(f"{target} {'met' if row['met'] else 'MISSED'}" if "met" in row else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| ingest | documents/s | seconds | peak memory | index size |",
+        "|---|---|---|---|---|",
+    ]
+    names = {
+        "threadsearch": "threadsearch",
+        "whoosh": "Whoosh, `ix.writer()`",
+        "fts5": "SQLite FTS5",
+        "tantivy": "Tantivy",
+        "threadsearch-paths": "`threadsearch ingest` from the files, parsing included",
+    }
+    for engine, label in names.items():
+        r = result["ingest"].get(engine)
+        if r is None:
+            continue
+        memory = f"{r['peak_rss_mb']:,.0f} MB"
+        if engine.startswith("threadsearch"):
+            memory += " (all processes)"
+        lines.append(
+            f"| {label} | {r['docs_per_s']:,.0f} | {r['net_seconds']:,.0f} | {memory} "
+            f"| {r['size_bytes'] / 2**20:,.0f} MB |"
+        )
+    http = result["http"]
+    lines += [
+        "",
+        f"HTTP: {http['rps']:.1f} requests/s against {http['in_process_qps']:.1f} queries/s "
+        f"in process ({http['rps'] / http['in_process_qps']:.2f}); serving workers "
+        + ", ".join(f"{mb:.0f} MB" for mb in http["worker_rss_mb"])
+        + f"; first query after opening the index {result['threadsearch_first_query_ms']:,.0f} ms.",
+    ]
+    for t in summary["targets"]:
+        if t["name"] in ("http_rps", "ingest_rate", "ingest_peak_rss", "worker_rss"):
+            value = "-" if t["value"] is None else f"{t['value']:.2f}"
+            verdict = "n/a" if t["met"] is None else "met" if t["met"] else "MISSED"
+            lines.append(f"- {t['name']}: {value} ({t['target']}: {verdict})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    if len(sys.argv) < 2:
+        sys.exit("usage: python -m bench.report RESULTS.json [CORPUS]  (prints README tables)")
+    results = json.loads(open(sys.argv[1], encoding="utf-8").read())
+    for name, corpus in results["corpora"].items():
+        if len(sys.argv) > 2 and name != sys.argv[2]:
+            continue
+        if "summary" in corpus:
+            print(f"### {name}\n\n{markdown(corpus)}\n")
