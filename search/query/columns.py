@@ -247,11 +247,15 @@ def write_missing_sidecars(ix: Any) -> None:
 # --- the whole index ----------------------------------------------------------------------
 
 
-def _segment_columns(reader: Any, known: dict[str, SegmentColumns]) -> SegmentColumns:
+def _segment_columns(
+    reader: Any, known: dict[str, SegmentColumns]
+) -> tuple[str | None, SegmentColumns]:
+    """A segment's id (None for a reader without one) and its record: cached, from its
+    file, or read from its postings."""
     segment = reader.segment()
     key = segment.segment_id() if segment is not None else None
     if key is not None and key in known:
-        return known[key]
+        return key, known[key]
     folder = _folder(reader.storage())
     doc_count = reader.doc_count_all()
     columns = None
@@ -261,7 +265,7 @@ def _segment_columns(reader: Any, known: dict[str, SegmentColumns]) -> SegmentCo
         columns = read_segment(reader)
     if key is not None:
         known[key] = columns
-    return columns
+    return key, columns
 
 
 def build_columns(searcher: Searcher, known: dict[str, SegmentColumns] | None = None) -> Columns:
@@ -278,9 +282,9 @@ def build_columns(searcher: Searcher, known: dict[str, SegmentColumns] | None = 
     current: set[str] = set()
     for leaf, offset in searcher.leaf_searchers():
         leaf_reader = leaf.reader()
-        segment = _segment_columns(leaf_reader, known)
-        if leaf_reader.segment() is not None:
-            current.add(leaf_reader.segment().segment_id())
+        key, segment = _segment_columns(leaf_reader, known)
+        if key is not None:
+            current.add(key)
         end = offset + segment.doc_count
         if leaf_reader.has_deletions():
             deleted = np.fromiter(leaf_reader.deleted_docs_set, dtype=np.int64)
