@@ -222,10 +222,11 @@ def markdown(result: dict[str, Any]) -> str:
 if __name__ == "__main__":
     import json
     import sys
+    from pathlib import Path
 
     if len(sys.argv) < 2:
         sys.exit("usage: python -m bench.report RESULTS.json [CORPUS]  (prints README tables)")
-    results = json.loads(open(sys.argv[1], encoding="utf-8").read())
+    results = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
     for name, corpus in results["corpora"].items():
         if len(sys.argv) > 2 and name != sys.argv[2]:
             continue
