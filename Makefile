@@ -37,9 +37,14 @@ serve: index
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
+# mypy reads the package under its installed name: build/typing/threadsearch holds links to
+# search/'s files and to api/, as the wheel lays them out.
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check search api tests bench
-	$(BIN)/mypy
+	$(BIN)/ruff check search api tests bench examples
+	rm -rf build/typing && mkdir -p build/typing/threadsearch
+	ln -s $(CURDIR)/search/* build/typing/threadsearch/
+	ln -s $(CURDIR)/api build/typing/threadsearch/api
+	MYPYPATH=build/typing $(BIN)/mypy -p threadsearch
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench $(BENCH_ARGS)

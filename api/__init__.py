@@ -1,8 +1,8 @@
 """The HTTP API: a Flask application factory over the search library.
 
-``create_app`` sets defaults from :mod:`api.config`, overlays ``THREADSEARCH_*``
-environment variables, then the mapping a caller passes. Nothing happens at import
-time. Blueprints: :mod:`api.search`, :mod:`api.threads`, :mod:`api.status`.
+``create_app`` sets defaults from :mod:`.config`, overlays ``THREADSEARCH_*`` environment
+variables, then the mapping a caller passes. Nothing happens at import time.
+Blueprints: :mod:`.search`, :mod:`.threads`, :mod:`.status`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .errors import register_error_handlers
 __all__ = ["create_app"]
 
 
-class StrictParser(FlaskParser):  # type: ignore[misc]
+class StrictParser(FlaskParser):
     """Rejects unknown query parameters (webargs drops them by default) and answers 400.
 
     A silently ignored ``?autor=bob`` would search everything; naming the bad parameter

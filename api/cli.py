@@ -15,17 +15,16 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from threadsearch.errors import SearchError
+from threadsearch.index import open_index
+from threadsearch.ingest import IngestOptions, Progress, ingest_paths
+from threadsearch.locations import default_index_dir
+from threadsearch.model import SearchRequest
+from threadsearch.query.engine import SORTS, get_entry, get_thread, search, stats
+from threadsearch.query.facets import FACETS
+from threadsearch.query.filters import parse_bound
+from threadsearch.sources import FORMATS
 
-from search.errors import SearchError
-from search.index import open_index
-from search.ingest import IngestOptions, Progress, ingest_paths
-from search.model import SearchRequest
-from search.query.engine import SORTS, get_entry, get_thread, search, stats
-from search.query.facets import FACETS
-from search.query.filters import parse_bound
-from search.sources import FORMATS
-
-from .config import DEFAULT_INDEX
 from .schemas import EntrySchema, SearchResultSchema, StatsSchema, ThreadSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,9 +33,9 @@ index_option = click.option(
     "--index",
     "index_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=str(DEFAULT_INDEX),
+    default=lambda: str(default_index_dir()),
     envvar="THREADSEARCH_INDEX",
-    show_default="index_data/index, or $THREADSEARCH_INDEX",
+    show_default="$THREADSEARCH_INDEX, or index_data/index in a checkout, or the user data dir",
     help="Folder of the index.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON body.")
@@ -116,7 +115,7 @@ def ingest(
     except SearchError as error:
         _fail(error)
     finally:
-        progress.close()  # type: ignore[attr-defined]
+        progress.close()
     summary = {
         "files": len(report.files),
         "threads": report.threads,
@@ -330,8 +329,8 @@ def export(threads: tuple[str, ...], output: Any, index_dir: Path) -> None:
     Example:
       threadsearch export -o backup.jsonl && threadsearch ingest backup.jsonl --index new/
     """
-    from search.export import iter_index_threads
-    from search.sources.jsonl import thread_to_dict
+    from threadsearch.export import iter_index_threads
+    from threadsearch.sources.jsonl import thread_to_dict
 
     try:
         with open_index(index_dir) as index:

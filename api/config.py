@@ -8,10 +8,9 @@ prefix (``THREADSEARCH_INDEX=/data/index``) or in the mapping passed to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-DEFAULT_INDEX = Path(__file__).resolve().parents[1] / "index_data" / "index"
+from threadsearch.locations import default_index_dir
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,9 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("INDEX", str(DEFAULT_INDEX), "Folder of the Whoosh index to serve."),
+    # None: the library's default (index_data/index in a checkout, else the user's data
+    # folder; see threadsearch.locations).
+    Setting("INDEX", None, "Folder of the Whoosh index to serve."),
     Setting("MAX_PER_PAGE", 100, "Largest per_page a search may ask for."),
     Setting("FACET_LIMIT", 50, "Most values returned per facet; the rest set truncated."),
     Setting(
@@ -32,4 +33,6 @@ SETTINGS = (
 
 
 def defaults() -> dict[str, Any]:
-    return {s.name: s.default for s in SETTINGS}
+    values = {s.name: s.default for s in SETTINGS}
+    values["INDEX"] = str(default_index_dir())
+    return values

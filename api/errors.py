@@ -12,9 +12,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException
-
-from search.errors import (
+from threadsearch.errors import (
     IndexNotFoundError,
     IndexVersionError,
     InvalidFilterError,
@@ -24,6 +22,7 @@ from search.errors import (
     SourceFormatError,
     UnknownFormatError,
 )
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 

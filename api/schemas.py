@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
-
-from search.errors import InvalidFilterError
-from search.model import ENTRY_KINDS, SearchRequest
-from search.query.engine import SORTS
-from search.query.facets import FACETS
-from search.query.filters import parse_bound
+from threadsearch.errors import InvalidFilterError
+from threadsearch.model import ENTRY_KINDS, SearchRequest
+from threadsearch.query.engine import SORTS
+from threadsearch.query.facets import FACETS
+from threadsearch.query.filters import parse_bound
 
 
 class _Strict(Schema):

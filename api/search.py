@@ -7,9 +7,8 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-
-from search.model import SearchRequest
-from search.query.engine import search
+from threadsearch.model import SearchRequest
+from threadsearch.query.engine import search
 
 from .schemas import SearchArgsSchema, SearchResultSchema
 from .state import get_index

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 
 from flask import current_app
-
-from search.index import ThreadIndex, open_index
+from threadsearch.index import ThreadIndex, open_index
 
 _LOCK = threading.Lock()
 

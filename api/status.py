@@ -7,9 +7,8 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-
-from search.errors import SearchError
-from search.query.engine import stats
+from threadsearch.errors import SearchError
+from threadsearch.query.engine import stats
 
 from .schemas import HealthSchema, StatsSchema
 from .state import get_index

@@ -8,13 +8,12 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-
-from search.errors import NotFoundError, SourceFormatError
-from search.query.engine import get_entry, get_thread, list_threads, similar
-from search.sources.base import SourceContext
-from search.sources.jsonl import EntrySchema as EntryInputSchema
-from search.sources.jsonl import ThreadSchema as ThreadInputSchema
-from search.sources.jsonl import thread_from_dict
+from threadsearch.errors import NotFoundError, SourceFormatError
+from threadsearch.query.engine import get_entry, get_thread, list_threads, similar
+from threadsearch.sources.base import SourceContext
+from threadsearch.sources.jsonl import EntrySchema as EntryInputSchema
+from threadsearch.sources.jsonl import ThreadSchema as ThreadInputSchema
+from threadsearch.sources.jsonl import thread_from_dict
 
 from .schemas import (
     EntrySchema,
@@ -34,12 +33,13 @@ ENTRY_INPUT_SCHEMA = EntryInputSchema
 
 def require_token() -> None:
     """Writes need ``Authorization: Bearer <THREADSEARCH_API_TOKEN>``."""
-    expected = current_app.config.get("API_TOKEN")
+    expected: str | None = current_app.config.get("API_TOKEN")
     if not expected:
         abort(403, message="Writes are disabled: set THREADSEARCH_API_TOKEN to enable them.")
     given = request.headers.get("Authorization", "")
     scheme, _, token = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
+    matches = hmac.compare_digest(token.encode(), (expected or "").encode())
+    if scheme.lower() != "bearer" or not matches:
         abort(
             401,
             message="Missing or wrong bearer token.",

@@ -1,7 +1,7 @@
 """The benchmark corpora: a deterministic synthetic generator and the R-help archive.
 
 Each corpus is written once to ``bench/scratch/<name>/corpus.pkl`` as a stream of pickled
-:class:`search.model.Thread` objects (one ``pickle.dump`` per thread), so every engine's
+:class:`threadsearch.model.Thread` objects (one ``pickle.dump`` per thread), so every engine's
 ingest subprocess reads identical documents, and ``info.json`` beside it holds the
 statistics the query picker needs (document frequencies, bigrams, authors, dates).
 """
@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadsearch.model import Entry, Thread, entry_id_for, thread_id_for
 from whoosh.analysis import STOP_WORDS
-
-from search.model import Entry, Thread, entry_id_for, thread_id_for
 
 from .words import COMMON
 
@@ -184,7 +183,7 @@ def rhelp_files(limit: int | None = None) -> list[Path]:
 
 def rhelp_threads(limit: int | None = None) -> Iterator[Thread]:
     """R-help through threadsearch's own parsing (search.ingest.iter_threads)."""
-    from search.ingest import IngestOptions, Progress, iter_threads
+    from threadsearch.ingest import IngestOptions, Progress, iter_threads
 
     yield from iter_threads(rhelp_files(limit), IngestOptions(), Progress())
 
@@ -193,7 +192,7 @@ def rhelp_available() -> tuple[bool, str]:
     if not RHELP.is_dir() or not rhelp_files():
         return False, f"R-help archive not found at {RHELP}; skipping the rhelp corpus"
     try:
-        import search.sources.mail  # noqa: F401
+        import threadsearch.sources.mail  # noqa: F401
     except ImportError as exc:
         return False, f"the mail parser (search/sources/mail.py) is missing ({exc}); skipping rhelp"
     return True, ""

@@ -57,7 +57,7 @@ def ingest_null(threads: Any, out: Path) -> int:
 
 
 def ingest_threadsearch(threads: Any, out: Path) -> int:
-    from search.index import open_index
+    from threadsearch.index import open_index
 
     index = open_index(out, create=True)
     try:
@@ -68,8 +68,8 @@ def ingest_threadsearch(threads: Any, out: Path) -> int:
 
 def ingest_threadsearch_paths(threads: Any, out: Path) -> int:
     """R-help only: the real path from files (parsing included)."""
-    from search.index import open_index
-    from search.ingest import ingest_paths
+    from threadsearch.index import open_index
+    from threadsearch.ingest import ingest_paths
 
     from .corpus import rhelp_files
 
@@ -84,8 +84,7 @@ def ingest_threadsearch_paths(threads: Any, out: Path) -> int:
 def ingest_whoosh(threads: Any, out: Path) -> int:
     """Whoosh the obvious way: same schema, ``ix.writer()`` defaults, add_document."""
     import whoosh.index as windex
-
-    from search.index import INDEX_NAME, build_schema, entry_document
+    from threadsearch.index import INDEX_NAME, build_schema, entry_document
 
     out.mkdir(parents=True, exist_ok=True)
     ix = windex.create_in(str(out), build_schema(), indexname=INDEX_NAME)
@@ -266,13 +265,13 @@ class ThreadsearchEngine:
     first_ms: dict[str, list[float]] = {}
 
     def __init__(self, path: Path) -> None:
-        from search.index import open_index
+        from threadsearch.index import open_index
 
         self.index = open_index(path)
 
     def run(self, spec: dict[str, Any]) -> Answer:
-        from search.model import SearchRequest
-        from search.query.engine import get_thread, search
+        from threadsearch.model import SearchRequest
+        from threadsearch.query.engine import get_thread, search
 
         if spec["cls"] == "thread_fetch":
             thread = get_thread(self.index, spec["thread"])
@@ -299,9 +298,8 @@ class WhooshEngine:
 
     def __init__(self, path: Path, month_range: tuple[datetime, datetime]) -> None:
         import whoosh.index as windex
+        from threadsearch.index import INDEX_NAME, TEXT_FIELDS
         from whoosh.qparser import AndGroup, MultifieldParser
-
-        from search.index import INDEX_NAME, TEXT_FIELDS
 
         self.ix = windex.open_dir(str(path), indexname=INDEX_NAME)
         self.parser = MultifieldParser(
@@ -321,9 +319,8 @@ class WhooshEngine:
         return sorting.FieldFacet(name, maptype=sorting.Count)
 
     def run(self, spec: dict[str, Any]) -> Answer:
+        from threadsearch.index import to_index_time
         from whoosh import query as wq
-
-        from search.index import to_index_time
 
         with self.ix.searcher() as searcher:
             if spec["cls"] == "thread_fetch":

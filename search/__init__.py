@@ -2,7 +2,7 @@
 
 The five calls most programs need::
 
-    from search import SearchRequest, ingest_paths, open_index, search
+    from threadsearch import SearchRequest, ingest_paths, open_index, search
 
     index = open_index("my-index", create=True)
     ingest_paths(index, ["archive/wordpress.xml"])

@@ -1,4 +1,4 @@
-"""Read threads back out of the index, as :class:`~search.model.Thread` objects.
+"""Read threads back out of the index, as :class:`~threadsearch.model.Thread` objects.
 
 ``threadsearch export`` writes them as JSON Lines (the ``jsonl`` source's schema), so an
 export ingested into a fresh index gives the same documents: every field the index

@@ -10,7 +10,7 @@ Ingest is one transaction: :func:`ingest` updates documents by their unique ``id
 (so re-ingesting a file is idempotent), commits once at the end, and cancels on any
 error, leaving the index exactly as it was.
 
-Whoosh imports stay in this module and in :mod:`search.query`.
+Whoosh imports stay in this module and in :mod:`threadsearch.query`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Plain data shared by every layer: threads, their entries, search requests and results.
 
-Parsers in :mod:`search.sources` produce :class:`Thread` objects, the indexer in
-:mod:`search.index` consumes them, and the query engine returns :class:`SearchResult`.
+Parsers in :mod:`threadsearch.sources` produce :class:`Thread` objects, the indexer in
+:mod:`threadsearch.index` consumes them, and the query engine returns :class:`SearchResult`.
 Nothing here does I/O.
 
 Ids are stable across re-ingest and URL-safe: a thread id is a hash of the thread's

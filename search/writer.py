@@ -86,7 +86,7 @@ def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -
         writer.add_document(**doc)
     segment = writer._finalize_segment()
     # Facet and filter columns for this segment, saved beside it while its files are
-    # warm in the page cache (see search.query.columns).
+    # warm in the page cache (see threadsearch.query.columns).
     from .query.columns import write_sidecar
 
     write_sidecar(ix.storage, ix.schema, segment)

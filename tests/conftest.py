@@ -12,8 +12,7 @@ import pytest
 if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
-
-    from search.index import ThreadIndex
+    from threadsearch.index import ThreadIndex
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -44,8 +43,8 @@ def corpora() -> Path:
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of the seed, built once per session. Read it; copy it to write."""
-    from search.index import open_index
-    from search.ingest import ingest_paths
+    from threadsearch.index import open_index
+    from threadsearch.ingest import ingest_paths
 
     directory = tmp_path_factory.mktemp("seed") / "index"
     index = open_index(directory, create=True)
@@ -67,7 +66,7 @@ def seed_index_copy(seed_index_dir: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def index(seed_index_dir: Path) -> Iterator[ThreadIndex]:
     """The session's seed index, opened for reading."""
-    from search.index import open_index
+    from threadsearch.index import open_index
 
     opened = open_index(seed_index_dir)
     yield opened
@@ -76,7 +75,7 @@ def index(seed_index_dir: Path) -> Iterator[ThreadIndex]:
 
 @pytest.fixture
 def app(seed_index_dir: Path) -> Iterator[Flask]:
-    from api import create_app
+    from threadsearch.api import create_app
 
     application = create_app({"TESTING": True, "INDEX": str(seed_index_dir)})
     yield application
@@ -108,7 +107,7 @@ def live_server(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
 
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "stderr.log"
-    command = [sys.executable, "-c", "from api.cli import main; main()", "serve"]
+    command = [sys.executable, "-c", "from threadsearch.api.cli import main; main()", "serve"]
     command += ["--index", str(seed_index_dir), "--port", str(port), "--workers", "2"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("THREADSEARCH_")}
     with log.open("wb") as stderr:

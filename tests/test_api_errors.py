@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-
-from api import create_app
+from threadsearch.api import create_app
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 

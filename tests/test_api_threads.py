@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
-
-from api import create_app
-from search.index import open_index
-from search.query.snippets import SNIPPET_CHARS
+from threadsearch.api import create_app
+from threadsearch.index import open_index
+from threadsearch.query.snippets import SNIPPET_CHARS
 
 SEARCH_PARAMETERS = [
     "q",

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from threadsearch import open_index
+from threadsearch.api import create_app
 
-from api import create_app
-from search import open_index
 from tests.test_api_errors import assert_problem
 
 TOKEN = "s3cret-token"
@@ -131,7 +131,8 @@ def test_openapi_documents_the_writes(writer: FlaskClient) -> None:
 
 def test_a_running_app_sees_a_newer_index_without_restart(writer: FlaskClient) -> None:
     assert total(writer, "vinegar") == 0  # opens the index and its searcher
-    from search import ingest_paths, open_index
+    from threadsearch import ingest_paths, open_index
+
     from tests.conftest import SEED
 
     index_dir = writer.application.config["INDEX"]

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
-
-from api.cli import main
-from search.index import open_index
-from search.query.engine import stats
+from threadsearch.api.cli import main
+from threadsearch.index import open_index
+from threadsearch.query.engine import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "index_data" / "000_da0b5a8ba304d53d.txt"

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from search import SearchRequest, ThreadIndex, ingest_paths, open_index, search
-from search import writer as batched
-from search.errors import SearchError
-from search.index import AUTHOR, THREAD
-from search.query.columns import (
+from threadsearch import SearchRequest, ThreadIndex, ingest_paths, open_index, search
+from threadsearch import writer as batched
+from threadsearch.errors import SearchError
+from threadsearch.index import AUTHOR, THREAD
+from threadsearch.query.columns import (
     SIDECAR_EXT,
     Columns,
     SegmentColumns,
@@ -22,6 +21,7 @@ from search.query.columns import (
     load_segment,
     sidecar_path,
 )
+
 from tests.conftest import DATA, SEED
 
 FILES = [

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-import search
-from api.cli import main
-from api.config import SETTINGS
+import threadsearch
+from threadsearch.api.cli import main
+from threadsearch.api.config import SETTINGS
+
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -28,6 +29,6 @@ def test_every_cli_command_is_in_the_readme() -> None:
 
 
 def test_public_names_are_exported() -> None:
-    for name in search.__all__:
-        assert hasattr(search, name), name
-    assert "search" in search.__all__ and "open_index" in search.__all__
+    for name in threadsearch.__all__:
+        assert hasattr(threadsearch, name), name
+    assert "search" in threadsearch.__all__ and "open_index" in threadsearch.__all__

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from threadsearch import open_index
+from threadsearch.api.cli import main
+from threadsearch.export import iter_index_threads
 
-from api.cli import main
-from search import open_index
-from search.export import iter_index_threads
 from tests.conftest import DATA, SEED
 
 

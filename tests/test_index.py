@@ -9,18 +9,17 @@ from typing import Any
 
 import pytest
 import whoosh
-
-from search.errors import IndexVersionError, SearchError, UnknownFormatError
-from search.index import (
+from threadsearch.errors import IndexVersionError, SearchError, UnknownFormatError
+from threadsearch.index import (
     SCHEMA_VERSION,
     WHOOSH_VERSION,
     ThreadIndex,
     check_whoosh_version,
     open_index,
 )
-from search.ingest import ingest_paths
-from search.model import SearchRequest
-from search.query.engine import search, stats
+from threadsearch.ingest import ingest_paths
+from threadsearch.model import SearchRequest
+from threadsearch.query.engine import search, stats
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "index_data" / "000_da0b5a8ba304d53d.txt"

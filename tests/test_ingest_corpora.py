@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from api.cli import main
-from search.ingest import IngestOptions, Progress, iter_threads
-from search.model import Thread
+from threadsearch.api.cli import main
+from threadsearch.ingest import IngestOptions, Progress, iter_threads
+from threadsearch.model import Thread
 
 ISSUE_11 = "issue 11: real archives from other sites and languages"
 

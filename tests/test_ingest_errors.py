@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from threadsearch import open_index, stats
+from threadsearch.api.cli import main
 
-from api.cli import main
-from search import open_index, stats
 from tests.conftest import DATA
 
 WXR = (DATA / "wxr" / "timothyfitz-wordpresscom-2009-2012.wxr.xml").read_bytes()

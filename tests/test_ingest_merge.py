@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search import get_thread, ingest_paths, open_index, search
-from search.model import SearchRequest, canonical_url, entry_id_for, thread_id_for
+from threadsearch import get_thread, ingest_paths, open_index, search
+from threadsearch.model import SearchRequest, canonical_url, entry_id_for, thread_id_for
+
 from tests.conftest import DATA
 
 CISCO = thread_id_for(canonical_url("https://whizzy.org/2017/02/23/cisco-7941-asterisk-and-sip/"))

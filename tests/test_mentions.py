@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from search.mentions import find_mentions
+from threadsearch.mentions import find_mentions
 
 
 def test_find_mentions_salutation_at_comment_start() -> None:

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from search.index import ThreadIndex, open_index
-from search.model import Entry, SearchRequest, SearchResult, Thread
-from search.query.engine import get_thread, list_threads, search
-from search.query.filters import parse_bound
+from threadsearch.index import ThreadIndex, open_index
+from threadsearch.model import Entry, SearchRequest, SearchResult, Thread
+from threadsearch.query.engine import get_thread, list_threads, search
+from threadsearch.query.filters import parse_bound
 
 SEED_DAYS = [
     ("2005-10-01", 12),

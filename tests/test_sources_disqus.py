@@ -8,10 +8,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
-from search.errors import SourceFormatError
-from search.model import Thread, canonical_url, entry_id_for, thread_id_for
-from search.sources import SourceContext, get_source
+from threadsearch.errors import SourceFormatError
+from threadsearch.model import Thread, canonical_url, entry_id_for, thread_id_for
+from threadsearch.sources import SourceContext, get_source
 
 DATA = Path(__file__).parent / "data" / "disqus"
 LAISKY = DATA / "laisky-blog-2015-2024.disqus.xml"

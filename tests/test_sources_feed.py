@@ -8,11 +8,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
-from search.errors import SourceFormatError
-from search.model import Thread, canonical_url, entry_id_for, thread_id_for
-from search.sources import SourceContext, get_source
-from search.sources.feed import FeedSource
+from threadsearch.errors import SourceFormatError
+from threadsearch.model import Thread, canonical_url, entry_id_for, thread_id_for
+from threadsearch.sources import SourceContext, get_source
+from threadsearch.sources.feed import FeedSource
 
 DATA = Path(__file__).parent / "data" / "feed"
 SITE_WIDE = DATA / "whizzy-org-site-comments-feed.rss.xml"

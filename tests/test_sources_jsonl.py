@@ -9,11 +9,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from search.errors import SourceFormatError
-from search.model import Entry, EntryKind, Thread, canonical_url, entry_id_for, thread_id_for
-from search.sources import SourceContext, get_source
-from search.sources.jsonl import EntrySchema, ThreadSchema, thread_from_dict, thread_to_dict
+from threadsearch.errors import SourceFormatError
+from threadsearch.model import Entry, EntryKind, Thread, canonical_url, entry_id_for, thread_id_for
+from threadsearch.sources import SourceContext, get_source
+from threadsearch.sources.jsonl import EntrySchema, ThreadSchema, thread_from_dict, thread_to_dict
 
 DATA = Path(__file__).parent / "data" / "jsonl"
 UTC = timezone.utc

@@ -12,10 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from search.errors import SourceFormatError
-from search.model import Entry, Thread, entry_id_for, thread_id_for
-from search.sources import SourceContext, get_source
+from threadsearch.errors import SourceFormatError
+from threadsearch.model import Entry, Thread, entry_id_for, thread_id_for
+from threadsearch.sources import SourceContext, get_source
 
 DATA = Path(__file__).parent / "data" / "mail"
 MAY_1997 = DATA / "r-help-1997-05.txt"

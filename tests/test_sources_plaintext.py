@@ -7,11 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from search.errors import SourceFormatError
-from search.model import Thread, entry_id_for, thread_id_for
-from search.sources import SourceContext, get_source
-from search.sources.plaintext import is_trackback_shape
+from threadsearch.errors import SourceFormatError
+from threadsearch.model import Thread, entry_id_for, thread_id_for
+from threadsearch.sources import SourceContext, get_source
+from threadsearch.sources.plaintext import is_trackback_shape
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "index_data" / "000_da0b5a8ba304d53d.txt"

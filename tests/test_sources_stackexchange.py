@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pytest
-
-from search.errors import SourceFormatError
-from search.model import Entry, Thread, entry_id_for, thread_id_for
-from search.sources import SourceContext, get_source
+from threadsearch.errors import SourceFormatError
+from threadsearch.model import Entry, Thread, entry_id_for, thread_id_for
+from threadsearch.sources import SourceContext, get_source
 
 UTC = timezone.utc
 QC = "bulk/stackexchange-quantumcomputing-2018"

@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
-
-from search.dates import parse_page_date
-from search.errors import SourceFormatError
-from search.model import Entry, Thread, canonical_url, entry_id_for, thread_id_for
-from search.sources import SourceContext, get_source
+from threadsearch.dates import parse_page_date
+from threadsearch.errors import SourceFormatError
+from threadsearch.model import Entry, Thread, canonical_url, entry_id_for, thread_id_for
+from threadsearch.sources import SourceContext, get_source
 
 DATA = Path(__file__).parent / "data" / "html"
 WHIZZY = DATA / "whizzy-org-cisco-7941-asterisk-and-sip.html"

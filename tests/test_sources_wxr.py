@@ -8,10 +8,9 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 import pytest
-
-from search.errors import SourceFormatError
-from search.model import Entry, Thread, canonical_url, entry_id_for, thread_id_for
-from search.sources import SourceContext, get_source
+from threadsearch.errors import SourceFormatError
+from threadsearch.model import Entry, Thread, canonical_url, entry_id_for, thread_id_for
+from threadsearch.sources import SourceContext, get_source
 
 DATA = Path(__file__).parent / "data" / "wxr"
 TIMOTHYFITZ = DATA / "timothyfitz-wordpresscom-2009-2012.wxr.xml"

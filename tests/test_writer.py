@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from threadsearch import SearchRequest, get_thread, ingest_paths, open_index, search, stats
+from threadsearch import writer as batched
+from threadsearch.model import canonical_url, thread_id_for
 
-from search import SearchRequest, get_thread, ingest_paths, open_index, search, stats
-from search import writer as batched
-from search.model import canonical_url, thread_id_for
 from tests.conftest import DATA, SEED
 
 CISCO = thread_id_for(canonical_url("https://whizzy.org/2017/02/23/cisco-7941-asterisk-and-sip/"))

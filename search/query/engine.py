@@ -1,7 +1,7 @@
 """The query engine: the one module the CLI and the HTTP API call.
 
-:func:`search` takes a :class:`~search.model.SearchRequest` and returns a
-:class:`~search.model.SearchResult`. The text query is parsed by :mod:`.parse` and
+:func:`search` takes a :class:`~threadsearch.model.SearchRequest` and returns a
+:class:`~threadsearch.model.SearchResult`. The text query is parsed by :mod:`.parse` and
 evaluated as a document mask by :mod:`.matching`; filters and facets are numpy masks
 and counts over the per-generation columns (:mod:`.columns`); relevance is BM25F over
 posting arrays (:mod:`.scoring`) where the query shape allows and Whoosh's own ranking

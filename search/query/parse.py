@@ -8,7 +8,7 @@ Policy: like a search box, unbalanced quotes and brackets are read leniently (an
 unclosed quote or bracket runs to the end of the text; a stray closing one is
 ignored), because Whoosh's parser already recovers that way and users expect it.
 What Whoosh marks as an error in the parsed tree (a date it cannot read, for example)
-is a :class:`~search.errors.QuerySyntaxError` with a message naming the bad part.
+is a :class:`~threadsearch.errors.QuerySyntaxError` with a message naming the bad part.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def pair_phrases(q: wq.Query) -> wq.Query:
     """Rewrite two-word phrases on the title or body as look-ups of one word-pair term.
 
     Whoosh answers a phrase by intersecting the words' postings and comparing positions
-    document by document; the pair field (see ``search.index.PairFilter``) holds every
+    document by document; the pair field (see ``threadsearch.index.PairFilter``) holds every
     adjacent pair as a term, so "light water" is one posting list. Longer phrases stay
     phrases.
     """

@@ -1,6 +1,6 @@
 """Input formats: the registry of parsers and format detection, in one place.
 
-Each format is one module with one :class:`~search.sources.base.Source`. Parsers never
+Each format is one module with one :class:`~threadsearch.sources.base.Source`. Parsers never
 detect formats; :func:`detect_format` sniffs the first bytes of a (decompressed) file
 and names the format, and :func:`get_source` returns its parser.
 """

@@ -1,9 +1,9 @@
 """The parser interface every input format implements.
 
 A source is an object with a ``name`` and a ``parse(stream, context)`` method that reads
-bytes and yields :class:`~search.model.Thread` objects lazily. Sources are pure: no
+bytes and yields :class:`~threadsearch.model.Thread` objects lazily. Sources are pure: no
 index access, no other file access, no format detection (that lives in
-:mod:`search.sources`). Bad input raises :class:`~search.errors.SourceFormatError`
+:mod:`threadsearch.sources`). Bad input raises :class:`~threadsearch.errors.SourceFormatError`
 during iteration; recoverable oddities go to ``context.warn``.
 """
 

@@ -6,7 +6,7 @@ An export lists the forum's categories, then every thread (a page Disqus knows: 
 
 What we yield:
 
-* One :class:`~search.model.Thread` per page, keyed by the canonical thread link
+* One :class:`~threadsearch.model.Thread` per page, keyed by the canonical thread link
   (``thread_id_for(canonical_url(link))``). Two Disqus threads whose links are the same
   page written two ways (a trailing slash, http and https) become one Thread, so the
   thread id stays unique; links on different hosts or ports stay apart, since we cannot
@@ -28,10 +28,10 @@ Policy: deleted (``isDeleted``) and spam (``isSpam``) posts are skipped unless
 both are set). A thread with no post left is skipped. Posts with an empty message are kept
 (with an empty body); an empty author name gives ``author=None``. A structurally broken
 record (no ``dsq:id``, a post naming no thread or a thread not listed before it, an
-unreadable ``createdAt``) stops the run with :class:`~search.errors.SourceFormatError`;
+unreadable ``createdAt``) stops the run with :class:`~threadsearch.errors.SourceFormatError`;
 a reply whose parent is missing or in another thread is warned about and made top-level.
 
-Memory: records are read with the streaming :func:`~search.sources.xmlsafe.iterparse` and
+Memory: records are read with the streaming :func:`~threadsearch.sources.xmlsafe.iterparse` and
 cleared as we go, but posts of one thread can be spread over the whole file and a Thread
 is yielded whole, so the compact post records are grouped per thread in memory until the
 end of the file (Disqus exports are a few MB; the thread table is small).

@@ -2,7 +2,7 @@
 
 Blogs publish comments as feeds, per post ("Comments on: X") or site-wide ("Comments for
 Y"). Each item is one comment on the post its link points to, so we group items by post
-URL and yield one :class:`~search.model.Thread` per post.
+URL and yield one :class:`~threadsearch.model.Thread` per post.
 
 * Post URL: the item link without its fragment, resolved against the base URL: the
   ``base_url`` the source was built with, else the channel link when it is absolute, else
@@ -33,10 +33,10 @@ URL and yield one :class:`~search.model.Thread` per post.
 Policy: an item without a link (we cannot tell which post it belongs to) and a repeated
 comment id within one post are warned about and skipped; an unreadable date is warned about
 and the entry kept without a timestamp; a feed with no items at all, or broken XML,
-stops the run with :class:`~search.errors.SourceFormatError`. Relative links with no
+stops the run with :class:`~threadsearch.errors.SourceFormatError`. Relative links with no
 base URL to resolve them are warned about and keyed by their path alone.
 
-Memory: items are read with the streaming :func:`~search.sources.xmlsafe.iterparse` and
+Memory: items are read with the streaming :func:`~threadsearch.sources.xmlsafe.iterparse` and
 cleared as we go, but a site-wide feed lists comments of many posts interleaved and a
 Thread is yielded whole, so the compact item records are held until the end of the file
 (comment feeds are small: WordPress serves the latest few dozen).

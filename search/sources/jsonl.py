@@ -3,7 +3,7 @@
 This is the format threadsearch writes when it exports and reads back when it ingests,
 and the body the HTTP API's ``POST /threads`` accepts (one thread or a list). The
 marshmallow schemas :class:`ThreadSchema` and :class:`EntrySchema` describe exactly the
-fields of :class:`~search.model.Thread` and :class:`~search.model.Entry`; other modules
+fields of :class:`~threadsearch.model.Thread` and :class:`~threadsearch.model.Entry`; other modules
 use :func:`thread_to_dict` and :func:`thread_from_dict` rather than the schemas.
 
 The schema
@@ -59,7 +59,7 @@ without a zone, so a dump loads back to an equal thread.
 
 Fields not listed are rejected. Policy: the file is read line by line (streaming), blank
 lines are skipped, and the first line that is not valid JSON or breaks the schema stops
-the run with a :class:`~search.errors.SourceFormatError` naming the line and the field,
+the run with a :class:`~threadsearch.errors.SourceFormatError` naming the line and the field,
 e.g. ``line 3: entries.0.kind: Must be one of: post, comment, trackback, pingback.``
 Nothing is hidden by this format: ``status`` is kept as given.
 """
@@ -132,7 +132,7 @@ class TimestampField(_DateTimeField):
 
 
 class KindField(fields.String):
-    """An entry kind; dumps an :class:`~search.model.EntryKind` member as its value."""
+    """An entry kind; dumps an :class:`~threadsearch.model.EntryKind` member as its value."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return super()._serialize(getattr(value, "value", value), attr, obj, **kwargs)
@@ -147,7 +147,7 @@ def _optional_string() -> fields.String:
 
 
 class EntrySchema(Schema):
-    """One entry of a thread; loads to an :class:`~search.model.Entry`.
+    """One entry of a thread; loads to an :class:`~threadsearch.model.Entry`.
 
     A loaded entry whose ``id`` or ``thread_id`` was absent has them empty; the
     enclosing :class:`ThreadSchema` fills them in.
@@ -181,7 +181,7 @@ class EntrySchema(Schema):
 
 
 class ThreadSchema(Schema):
-    """A thread with its entries; loads to a :class:`~search.model.Thread`.
+    """A thread with its entries; loads to a :class:`~threadsearch.model.Thread`.
 
     :param source_context: the context whose ``localize`` naive timestamps go through
         (``--timezone``); without one they stay naive.
@@ -281,7 +281,7 @@ def thread_to_dict(thread: Thread) -> dict[str, Any]:
 def thread_from_dict(data: Any, context: SourceContext | None = None) -> Thread:
     """Load one thread from a dict in the schema above.
 
-    Raises :class:`~search.errors.SourceFormatError` whose reason lists every problem as
+    Raises :class:`~threadsearch.errors.SourceFormatError` whose reason lists every problem as
     ``field.path: message``; the marshmallow ``ValidationError`` is its ``__cause__``
     (``normalized_messages()`` gives the field messages as data).
     """

@@ -136,7 +136,7 @@ _NEXT_PART = "-------------- next part --------------"
 _HTML_DELETED = "[[alternative HTML version deleted]]"
 _FOOTER_RULES = ("__________", "=-=-=-=-=-", "-.-.-.-.-.")
 _ORIGINAL_MESSAGE = re.compile(r"-{3,} ?Original Message ?-{3,}", re.IGNORECASE)
-# search.text's attribution pattern, plus German ``schrieb``.
+# threadsearch.text's attribution pattern, plus German ``schrieb``.
 _QUOTE_INTRO = re.compile(
     r"(?:On .{3,200}(?:wrote|writes|said)\s*:?"
     r"|.{1,120}\s(?:wrote|writes|a écrit|schrieb)\s*:)\s*$",
@@ -596,7 +596,7 @@ def _next_is_quote(lines: list[str], start: int) -> bool:
 
 
 def _tidy(text: str) -> str:
-    """search.text.tidy_paragraphs with one regex pass over the text, not one per line."""
+    """threadsearch.text.tidy_paragraphs with one regex pass over the text, not one per line."""
     text = _SPACES.sub(" ", text)
     return _BLANK_LINES.sub("\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
 

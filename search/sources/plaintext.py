@@ -15,10 +15,10 @@ The layout this reads, as a scraper flattens a WordPress-style page (the seed th
 Policy:
 
 * The file must be UTF-8 (a BOM is allowed). Anything else stops the run with a
-  :class:`~search.errors.SourceFormatError` naming the byte offset and line: the format
+  :class:`~threadsearch.errors.SourceFormatError` naming the byte offset and line: the format
   has no declared charset, so guessing would silently garble text.
 * Mojibake inside valid UTF-8 (curly quotes, dashes and emoji decoded with the wrong code
-  page, as in the seed) is repaired with :func:`search.text.repair_text`.
+  page, as in the seed) is repaired with :func:`threadsearch.text.repair_text`.
 * Only a line of the exact closing shape ``<Month> <D>, <YYYY> @ <H>:<MM> am|pm |
   Comment`` ends a comment; other date-like lines are content. 12 am is midnight, 12 pm
   noon. A closing line whose date cannot exist (February 30) keeps its comment with no

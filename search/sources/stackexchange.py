@@ -15,7 +15,7 @@ Threads: every question (``PostTypeId`` 1) is a thread. Its entries are
 
 Positions 1.. follow ``CreationDate``. ``CreationDate`` carries no zone but is UTC, so
 timestamps are aware UTC. Bodies are HTML, entity-escaped inside the attribute: lxml
-undoes that level and :func:`~search.text.html_to_text` the rest. Comment ``Text`` is
+undoes that level and :func:`~threadsearch.text.html_to_text` the rest. Comment ``Text`` is
 plain text. Authors: ``OwnerUserId``/``UserId`` looked up in Users.xml, else
 ``OwnerDisplayName``/``UserDisplayName`` (deleted accounts), else ``None``. Tags come from
 ``Tags`` (``<a><b>`` in older dumps, ``|a|b|`` in newer ones).
@@ -41,7 +41,7 @@ skipped silently. Answers whose question is not in Posts.xml, and comments whose
 not a question or answer of this dump, are skipped with one warning each. A missing
 Comments.xml or Users.xml is warned about once; the threads are then without comments, or
 with display names only. A row without an ``Id`` or with an unreadable ``CreationDate``
-stops the run with :class:`~search.errors.SourceFormatError` naming the file, line and
+stops the run with :class:`~threadsearch.errors.SourceFormatError` naming the file, line and
 row (a dump is machine-written, so such damage means a broken file). Dumps hold no deleted
 or hidden posts, so ``include_hidden`` changes nothing.
 """

@@ -43,7 +43,7 @@ Policy:
   and Polish. A date-only post date is midnight local time.
 
 A page with neither a post container nor a comment list is not a blog post page: that
-raises :class:`~search.errors.SourceFormatError`. Damage inside a page (a comment without
+raises :class:`~threadsearch.errors.SourceFormatError`. Damage inside a page (a comment without
 a readable date or author, an undecodable byte) is warned about and the field left empty.
 """
 

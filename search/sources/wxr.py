@@ -2,7 +2,7 @@
 
 A WXR file is an RSS channel whose ``<item>`` elements are posts, pages, attachments, menu
 entries and other post types, each carrying its comments as ``<wp:comment>`` children. We
-stream the items with :func:`search.sources.xmlsafe.iterparse` and clear each one after
+stream the items with :func:`threadsearch.sources.xmlsafe.iterparse` and clear each one after
 use, so memory stays flat however large the export.
 
 Policy:
@@ -29,7 +29,7 @@ Policy:
   the reply hangs from the nearest indexed ancestor instead, so no entry points at a
   missing one; an absent parent is warned about.
 
-Damaged XML stops the run with a :class:`~search.errors.SourceFormatError` naming line and
+Damaged XML stops the run with a :class:`~threadsearch.errors.SourceFormatError` naming line and
 column (``xmlsafe`` recovers from, and warns about, undeclared prefixes and stray control
 characters). A damaged record inside well-formed XML (a comment without an id, an
 unreadable date, an unknown comment type) is warned about and skipped, or its field left
