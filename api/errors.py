@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from threadsearch.errors import (
+    IndexBusyError,
     IndexNotFoundError,
     IndexVersionError,
     InvalidFilterError,
@@ -21,6 +22,7 @@ from threadsearch.errors import (
     SearchError,
     SourceFormatError,
     UnknownFormatError,
+    ValidationError,
 )
 from werkzeug.exceptions import HTTPException
 
@@ -33,11 +35,15 @@ ERROR_STATUS: dict[type[SearchError], tuple[int, str]] = {
     QuerySyntaxError: (400, "Bad query"),
     InvalidFilterError: (400, "Bad parameter"),
     SourceFormatError: (400, "Bad thread data"),
+    ValidationError: (400, "Bad thread data"),
     UnknownFormatError: (400, "Unknown format"),
     NotFoundError: (404, "Not found"),
     IndexNotFoundError: (503, "No index"),
     IndexVersionError: (503, "Index needs rebuilding"),
+    IndexBusyError: (503, "Index busy"),
 }
+#: Seconds a client is told to wait before retrying a write to a busy index.
+RETRY_AFTER = 5
 
 
 def problem(
@@ -81,7 +87,14 @@ def handle_search_error(error: SearchError) -> Response:
         (value for cls, value in ERROR_STATUS.items() if isinstance(error, cls)),
         (400, "Bad request"),
     )
-    return problem(status, title, str(error))
+    headers = {"Retry-After": str(RETRY_AFTER)} if isinstance(error, IndexBusyError) else None
+    errors = None
+    if isinstance(error, ValidationError):
+        errors = [
+            {"thread": thread, "entry": entry, "field": field, "message": message}
+            for thread, entry, field, message in error.problems
+        ]
+    return problem(status, title, str(error), errors, headers=headers)
 
 
 def handle_unexpected(error: Exception) -> Response:

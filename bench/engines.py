@@ -84,7 +84,7 @@ def ingest_threadsearch_paths(threads: Any, out: Path) -> int:
 def ingest_whoosh(threads: Any, out: Path) -> int:
     """Whoosh the obvious way: same schema, ``ix.writer()`` defaults, add_document."""
     import whoosh.index as windex
-    from threadsearch.index import INDEX_NAME, build_schema, entry_document
+    from threadsearch.schema import INDEX_NAME, build_schema, entry_document
 
     out.mkdir(parents=True, exist_ok=True)
     ix = windex.create_in(str(out), build_schema(), indexname=INDEX_NAME)
@@ -134,11 +134,20 @@ def ingest_fts5(threads: Any, out: Path) -> int:
             for entry in thread.entries:
                 rowid += 1
                 stamp = _utc(entry.timestamp)
-                rows.append((
-                    rowid, entry.id, thread.id, thread.title, entry.kind, entry.author,
-                    int(stamp.timestamp()) if stamp else None, entry.position,
-                    entry.title or "", entry.body,
-                ))
+                rows.append(
+                    (
+                        rowid,
+                        entry.id,
+                        thread.id,
+                        thread.title,
+                        entry.kind,
+                        entry.author,
+                        int(stamp.timestamp()) if stamp else None,
+                        entry.position,
+                        entry.title or "",
+                        entry.body,
+                    )
+                )
                 if len(rows) >= 5000:
                     flush()
         flush()
@@ -177,9 +186,13 @@ def ingest_tantivy(threads: Any, out: Path) -> int:
     for thread in threads:
         for entry in thread.entries:
             fields: dict[str, Any] = {
-                "id": entry.id, "thread_id": thread.id, "thread_title": thread.title,
-                "kind": entry.kind, "position": entry.position,
-                "title": entry.title or "", "body": entry.body,
+                "id": entry.id,
+                "thread_id": thread.id,
+                "thread_title": thread.title,
+                "kind": entry.kind,
+                "position": entry.position,
+                "title": entry.title or "",
+                "body": entry.body,
             }
             if entry.author:
                 fields["author"] = entry.author
@@ -220,9 +233,18 @@ def _ingest_main(engine: str, corpus: str, out: str) -> None:
     size = dir_size(target) if target.exists() else 0
     # peak_rss_mb is the whole process tree (threadsearch indexes in worker processes);
     # peak_self_rss_mb the ingesting process alone.
-    print(json.dumps({"engine": engine, "docs": docs, "seconds": seconds,
-                      "peak_rss_mb": max(sampler.peak_mb, peak_kb / 1024),
-                      "peak_self_rss_mb": peak_kb / 1024, "size_bytes": size}))
+    print(
+        json.dumps(
+            {
+                "engine": engine,
+                "docs": docs,
+                "seconds": seconds,
+                "peak_rss_mb": max(sampler.peak_mb, peak_kb / 1024),
+                "peak_self_rss_mb": peak_kb / 1024,
+                "size_bytes": size,
+            }
+        )
+    )
 
 
 class _TreeRss:
@@ -277,9 +299,12 @@ class ThreadsearchEngine:
             thread = get_thread(self.index, spec["thread"])
             return Answer(len(thread["entries"]), [e["id"] for e in thread["entries"]])
         request = SearchRequest(
-            q=spec["q"], author=list(spec.get("author", [])),
-            since=spec.get("since_dt"), until=spec.get("until_dt"),
-            facets=list(spec.get("facets", [])), sort=spec.get("sort", "relevance"),
+            q=spec["q"],
+            author=list(spec.get("author", [])),
+            since=spec.get("since_dt"),
+            until=spec.get("until_dt"),
+            facets=list(spec.get("facets", [])),
+            sort=spec.get("sort", "relevance"),
             per_page=PAGE,
         )
         result = search(self.index, request)
@@ -298,7 +323,7 @@ class WhooshEngine:
 
     def __init__(self, path: Path, month_range: tuple[datetime, datetime]) -> None:
         import whoosh.index as windex
-        from threadsearch.index import INDEX_NAME, TEXT_FIELDS
+        from threadsearch.schema import INDEX_NAME, TEXT_FIELDS
         from whoosh.qparser import AndGroup, MultifieldParser
 
         self.ix = windex.open_dir(str(path), indexname=INDEX_NAME)
@@ -319,7 +344,7 @@ class WhooshEngine:
         return sorting.FieldFacet(name, maptype=sorting.Count)
 
     def run(self, spec: dict[str, Any]) -> Answer:
-        from threadsearch.index import to_index_time
+        from threadsearch.schema import to_index_time
         from whoosh import query as wq
 
         with self.ix.searcher() as searcher:
@@ -330,9 +355,13 @@ class WhooshEngine:
             q = self.parser.parse(spec["q"]) if spec["q"].strip() else wq.Every()
             filters: list[Any] = [wq.Term("author", a) for a in spec.get("author", [])]
             if spec.get("since_dt") or spec.get("until_dt"):
-                filters.append(wq.DateRange(
-                    "timestamp", to_index_time(spec["since_dt"]), to_index_time(spec["until_dt"])
-                ))
+                filters.append(
+                    wq.DateRange(
+                        "timestamp",
+                        to_index_time(spec["since_dt"]),
+                        to_index_time(spec["until_dt"]),
+                    )
+                )
             flt = (filters[0] if len(filters) == 1 else wq.And(filters)) if filters else None
             facets = spec.get("facets", [])
             own = [f for f in facets if not (f == "author" and spec.get("author"))]
@@ -392,7 +421,8 @@ class Fts5Engine:
         if spec["cls"] == "thread_fetch":
             rows = con.execute(
                 "SELECT id, kind, author, ts, position, title, body FROM entries "
-                "WHERE thread_id=? ORDER BY position", (spec["thread"],)
+                "WHERE thread_id=? ORDER BY position",
+                (spec["thread"],),
             ).fetchall()
             return Answer(len(rows), [r[0] for r in rows])
         where, args = [], []
@@ -408,26 +438,39 @@ class Fts5Engine:
         if text:
             match = self._match(spec)
             order = "e.ts DESC" if spec.get("sort") == "newest" else self.RANK
-            ids = [r[0] for r in con.execute(
-                f"SELECT e.id, e.thread_title, e.author, e.ts, {self.SNIP} FROM fts "
-                f"JOIN entries e ON e.rowid = fts.rowid WHERE fts MATCH ?{cond} "
-                f"ORDER BY {order} LIMIT {PAGE}", [match, *args])]
+            ids = [
+                r[0]
+                for r in con.execute(
+                    f"SELECT e.id, e.thread_title, e.author, e.ts, {self.SNIP} FROM fts "
+                    f"JOIN entries e ON e.rowid = fts.rowid WHERE fts MATCH ?{cond} "
+                    f"ORDER BY {order} LIMIT {PAGE}",
+                    [match, *args],
+                )
+            ]
             if facets:
                 con.execute("DELETE FROM m")
                 con.execute("INSERT INTO m SELECT rowid FROM fts WHERE fts MATCH ?", [match])
                 source = "m JOIN entries e ON e.rowid = m.rowid"
                 total = con.execute(
-                    f"SELECT count(*) FROM {source} WHERE 1{cond}", args).fetchone()[0]
+                    f"SELECT count(*) FROM {source} WHERE 1{cond}", args
+                ).fetchone()[0]
             else:
                 source = ""
                 total = con.execute(
                     f"SELECT count(*) FROM fts JOIN entries e ON e.rowid = fts.rowid "
-                    f"WHERE fts MATCH ?{cond}", [match, *args]).fetchone()[0]
+                    f"WHERE fts MATCH ?{cond}",
+                    [match, *args],
+                ).fetchone()[0]
         else:
             source = "entries e"
-            ids = [r[0] for r in con.execute(
-                f"SELECT e.id, e.thread_title, e.author, e.ts, substr(e.body, 1, 240) "
-                f"FROM entries e WHERE 1{cond} ORDER BY e.ts DESC LIMIT {PAGE}", args)]
+            ids = [
+                r[0]
+                for r in con.execute(
+                    f"SELECT e.id, e.thread_title, e.author, e.ts, substr(e.body, 1, 240) "
+                    f"FROM entries e WHERE 1{cond} ORDER BY e.ts DESC LIMIT {PAGE}",
+                    args,
+                )
+            ]
             total = con.execute(f"SELECT count(*) FROM entries e WHERE 1{cond}", args).fetchone()[0]
         counts: dict[str, list[tuple[Any, int]]] = {}
         for name in facets:
@@ -439,7 +482,9 @@ class Fts5Engine:
             limit = 10000 if name == "month" else FACET_LIMIT
             counts[name] = con.execute(
                 f"SELECT {key} AS k, count(*) AS c FROM {source} WHERE 1{fcond} "
-                f"GROUP BY k ORDER BY c DESC LIMIT {limit}", fargs).fetchall()
+                f"GROUP BY k ORDER BY c DESC LIMIT {limit}",
+                fargs,
+            ).fetchall()
         return Answer(total, ids, counts)
 
     def close(self) -> None:
@@ -481,17 +526,29 @@ class TantivyEngine:
         base = self._text(spec) if text else t.Query.all_query()
         filters = []
         if spec.get("author"):
-            filters.append(t.Query.boolean_query([
-                (t.Occur.Should, t.Query.term_query(self.schema, "author", a))
-                for a in spec["author"]]))
+            filters.append(
+                t.Query.boolean_query(
+                    [
+                        (t.Occur.Should, t.Query.term_query(self.schema, "author", a))
+                        for a in spec["author"]
+                    ]
+                )
+            )
         if spec.get("since_dt") or spec.get("until_dt"):
-            filters.append(t.Query.range_query(
-                self.schema, "timestamp", t.FieldType.Date,
-                _utc(spec["since_dt"]), _utc(spec["until_dt"])))
+            filters.append(
+                t.Query.range_query(
+                    self.schema,
+                    "timestamp",
+                    t.FieldType.Date,
+                    _utc(spec["since_dt"]),
+                    _utc(spec["until_dt"]),
+                )
+            )
         query = base
         if filters:
             query = t.Query.boolean_query(
-                [(t.Occur.Must, base)] + [(t.Occur.Must, f) for f in filters])
+                [(t.Occur.Must, base)] + [(t.Occur.Must, f) for f in filters]
+            )
         kwargs: dict[str, Any] = {"limit": PAGE, "count": True}
         if spec.get("sort") == "newest" or not text:
             kwargs["order_by_field"] = "timestamp"
@@ -507,15 +564,26 @@ class TantivyEngine:
         counts: dict[str, list[tuple[Any, int]]] = {}
         facets = spec.get("facets", [])
         if facets:
-            aggs = {f: {"terms": {"field": f, "size": 10000 if f == "month" else FACET_LIMIT}}
-                    for f in facets if not (f == "author" and spec.get("author"))}
+            aggs = {
+                f: {"terms": {"field": f, "size": 10000 if f == "month" else FACET_LIMIT}}
+                for f in facets
+                if not (f == "author" and spec.get("author"))
+            }
             result = searcher.aggregate(query, aggs) if aggs else {}
             if "author" in facets and spec.get("author"):
                 unfiltered = [x for x in filters[1:]]
-                q2 = base if not unfiltered else t.Query.boolean_query(
-                    [(t.Occur.Must, base)] + [(t.Occur.Must, f) for f in unfiltered])
-                result.update(searcher.aggregate(
-                    q2, {"author": {"terms": {"field": "author", "size": FACET_LIMIT}}}))
+                q2 = (
+                    base
+                    if not unfiltered
+                    else t.Query.boolean_query(
+                        [(t.Occur.Must, base)] + [(t.Occur.Must, f) for f in unfiltered]
+                    )
+                )
+                result.update(
+                    searcher.aggregate(
+                        q2, {"author": {"terms": {"field": "author", "size": FACET_LIMIT}}}
+                    )
+                )
             for name, agg in result.items():
                 counts[name] = [(b["key"], b["doc_count"]) for b in agg.get("buckets", [])]
         return Answer(res.count, ids, counts)

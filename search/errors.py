@@ -7,6 +7,8 @@ The tree::
     ├── SourceFormatError      a file is broken: carries the file, the position and why
     ├── IndexNotFoundError     no index at the path asked for
     ├── IndexVersionError      the index was written by another schema version
+    ├── IndexBusyError         another writer holds the index and did not finish in time
+    ├── ValidationError        threads given to the write API are not valid: names the field
     ├── NotFoundError          no thread or entry with that id
     ├── QuerySyntaxError       the query text cannot be read
     └── InvalidFilterError     a filter, facet or sort value is not one we know
@@ -70,6 +72,28 @@ class IndexNotFoundError(SearchError):
 
 class IndexVersionError(SearchError):
     """The index on disk was built with a different schema version."""
+
+
+class IndexBusyError(SearchError):
+    """Another writer (a process or a thread) holds the index's write lock."""
+
+
+class ValidationError(SearchError):
+    """A thread or entry given to the write API breaks a rule; nothing was written.
+
+    ``problems`` lists every broken rule as ``(thread id, entry id or None, field,
+    message)``; the message names the first.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: list[tuple[str, str | None, str, str]],
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems
 
 
 class NotFoundError(SearchError):

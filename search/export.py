@@ -13,7 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .index import (
+from .index import ThreadIndex
+from .model import Entry, Thread
+from .query.columns import columns_for
+from .query.engine import entry_view
+from .schema import (
     DECLARED,
     POSITION,
     SITE,
@@ -22,11 +26,7 @@ from .index import (
     THREAD,
     THREAD_TITLE,
     THREAD_URL,
-    ThreadIndex,
 )
-from .model import Entry, Thread
-from .query.columns import columns_for
-from .query.engine import entry_view
 
 
 def _entry(fields: dict[str, Any]) -> Entry:

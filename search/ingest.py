@@ -18,9 +18,10 @@ from typing import BinaryIO
 
 from .errors import SearchError, SourceFormatError, UnknownFormatError
 from .hosts import HostResolver, is_hostless
-from .index import META_FILE, IngestReport, ThreadIndex
+from .index import IngestReport, ThreadIndex
 from .model import Thread
 from .quotes import separate_quotes
+from .schema import META_FILE
 from .sources import SNIFF_BYTES, CompanionFileError, Format, detect_format, get_source
 from .sources.base import SourceContext
 

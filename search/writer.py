@@ -28,7 +28,7 @@ from typing import Any
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
-from .index import (
+from .schema import (
     BODY,
     DEPTH,
     ID_FIELD,

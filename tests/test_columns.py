@@ -12,7 +12,6 @@ import pytest
 from threadsearch import SearchRequest, ThreadIndex, ingest_paths, open_index, search
 from threadsearch import writer as batched
 from threadsearch.errors import SearchError
-from threadsearch.index import AUTHOR, THREAD
 from threadsearch.query.columns import (
     SIDECAR_EXT,
     Columns,
@@ -21,6 +20,7 @@ from threadsearch.query.columns import (
     load_segment,
     sidecar_path,
 )
+from threadsearch.schema import AUTHOR, THREAD
 
 from tests.conftest import DATA, SEED
 

@@ -10,16 +10,11 @@ from typing import Any
 import pytest
 import whoosh
 from threadsearch.errors import IndexVersionError, SearchError, UnknownFormatError
-from threadsearch.index import (
-    SCHEMA_VERSION,
-    WHOOSH_VERSION,
-    ThreadIndex,
-    check_whoosh_version,
-    open_index,
-)
+from threadsearch.index import WHOOSH_VERSION, ThreadIndex, check_whoosh_version, open_index
 from threadsearch.ingest import ingest_paths
 from threadsearch.model import SearchRequest
 from threadsearch.query.engine import search, stats
+from threadsearch.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "index_data" / "000_da0b5a8ba304d53d.txt"

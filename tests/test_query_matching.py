@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from threadsearch import SearchRequest, ThreadIndex, ingest_paths, open_index, search
-from threadsearch.index import AUTHOR, KIND, THREAD, TIMESTAMP, build_schema
 from threadsearch.query.columns import columns_for
 from threadsearch.query.matching import postings_for, query_mask
 from threadsearch.query.parse import parse_query
 from threadsearch.query.scoring import Scorer, ScoringCache, top_documents
+from threadsearch.schema import AUTHOR, KIND, THREAD, TIMESTAMP, build_schema
 from whoosh import query as wq
 from whoosh.sorting import FieldFacet
 
@@ -125,7 +125,7 @@ def test_unsupported_shapes_fall_back_to_whoosh(mixed: ThreadIndex) -> None:
 def test_two_word_phrase_as_pair_term_matches_what_the_phrase_matches(
     mixed: ThreadIndex, text: str
 ) -> None:
-    from threadsearch.index import TEXT_FIELDS
+    from threadsearch.schema import TEXT_FIELDS
     from whoosh.qparser import MultifieldParser
 
     schema = build_schema()

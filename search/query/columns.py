@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +30,7 @@ from whoosh.columns import NumericColumn
 from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
-from ..index import AUTHOR, KIND, SITE, TAG, THREAD, TIMESTAMP, ThreadIndex
+from ..schema import AUTHOR, KIND, SITE, TAG, THREAD, TIMESTAMP
 
 #: Value of ``Columns.time`` for an entry with no timestamp.
 NO_TIME = np.iinfo(np.int64).min
@@ -308,7 +308,15 @@ def build_columns(searcher: Searcher, known: dict[str, SegmentColumns] | None = 
     return Columns(doc_count, live, keyword, tags, time)
 
 
-def columns_for(index: ThreadIndex) -> Columns:
+class CachingIndex(Protocol):
+    """What :func:`columns_for` needs of an open index: a ``ThreadIndex``."""
+
+    segment_cache: dict[str, Any]
+
+    def cache(self, name: str, build: Callable[[Searcher], Any]) -> Any: ...
+
+
+def columns_for(index: CachingIndex) -> Columns:
     """The columns of the index's current generation."""
     columns: Columns = index.cache(
         "columns", lambda searcher: build_columns(searcher, index.segment_cache)

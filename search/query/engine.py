@@ -23,7 +23,9 @@ from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
 from ..errors import InvalidFilterError, NotFoundError
-from ..index import (
+from ..index import ThreadIndex
+from ..model import Hit, SearchRequest, SearchResult
+from ..schema import (
     AUTHOR,
     AUTHOR_URL,
     BODY,
@@ -45,10 +47,8 @@ from ..index import (
     TIME_TEXT,
     TITLE,
     URL,
-    ThreadIndex,
     build_schema,
 )
-from ..model import Hit, SearchRequest, SearchResult
 from .columns import NO_TIME, Columns, columns_for
 from .facets import EPOCH_OFFSET, check_facets, count_facet, facet_filter
 from .filters import Mask, combine, request_masks

@@ -13,8 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InvalidFilterError
-from ..index import AUTHOR, KIND, SITE, TAG, THREAD
 from ..model import Facet, FacetValue
+from ..schema import AUTHOR, KIND, SITE, TAG, THREAD
 from .columns import NO_TIME, Columns
 from .filters import DATE_FILTER, Mask
 

@@ -15,8 +15,8 @@ from numpy.typing import NDArray
 from whoosh.util.times import datetime_to_long
 
 from ..errors import InvalidFilterError
-from ..index import AUTHOR, KIND, SITE, TAG, THREAD, to_index_time
 from ..model import ENTRY_KINDS, SearchRequest
+from ..schema import AUTHOR, KIND, SITE, TAG, THREAD, to_index_time
 from .columns import NO_TIME, Columns
 
 Mask = NDArray[np.bool_]

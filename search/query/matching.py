@@ -20,7 +20,8 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
-from ..index import TIMESTAMP, ThreadIndex
+from ..index import ThreadIndex
+from ..schema import TIMESTAMP
 from .columns import NO_TIME, Columns, posting_ids
 from .filters import Mask
 from .lru import ArrayCache

@@ -21,7 +21,7 @@ from whoosh.qparser import AndGroup, FuzzyTermPlugin, GtLtPlugin, MultifieldPars
 from whoosh.qparser.dateparse import DateParserPlugin
 
 from ..errors import QuerySyntaxError
-from ..index import PAIR_FIELDS, TEXT_FIELDS
+from ..schema import PAIR_FIELDS, TEXT_FIELDS
 
 
 def build_parser(schema: Schema) -> MultifieldParser:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from whoosh.analysis.tokenizers import default_pattern
 
-from ..index import BODY, build_schema
+from ..schema import BODY, build_schema
 
 SNIPPET_CHARS = 240
 #: How much text before the first match the window shows.

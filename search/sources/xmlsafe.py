@@ -2,8 +2,9 @@
 
 Exports are untrusted input. We never load a DTD, never resolve entities and never touch
 the network, and we refuse any document that declares entities at all (the billion
-laughs and external-entity attacks both need one), which is what defusedxml's
-``forbid_entities`` does; we use lxml directly because it streams and can recover.
+laughs and external-entity attacks both need one), as defusedxml's ``forbid_entities``
+does. lxml does it here because it also streams and recovers, so defusedxml is not a
+dependency.
 
 Real exports are often not well formed. Two kinds of damage are recoverable and only
 warned about, naming the line: an undeclared namespace prefix and a stray control
