@@ -1,6 +1,7 @@
 # threadsearch: two commands on a fresh machine.
 #   make serve   create .venv, install, index the bundled sample, serve on 127.0.0.1:8000
 #   make test    install the test extras and run the whole suite
+#   make lint    ruff, and mypy --strict on the package as it installs (CI runs it too)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -20,6 +21,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
@@ -46,7 +51,7 @@ lint: $(VENV)/.installed-dev
 	ln -s $(CURDIR)/api build/typing/threadsearch/api
 	MYPYPATH=build/typing $(BIN)/mypy -p threadsearch
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
