@@ -50,8 +50,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pa
     python = venv / "bin" / "python"
     _run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)])
     site = Path(
-        _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-        .stdout.strip()
+        _run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+        ).stdout.strip()
     )
     # Our dependencies come from this environment; its .pth files (our editable install
     # among them) are not processed for a path added this way.
