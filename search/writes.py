@@ -306,9 +306,8 @@ def _place_problems(entry: Entry, ids: set[str], positions: set[int]) -> list[tu
         found.append(("depth", f"must be an integer >= 0; it is {entry.depth!r}"))
     parent = entry.parent_id
     if parent is not None and (parent == entry.id or parent not in ids):
-        found.append(
-            ("parent_id", f"must be the id of another entry of the thread or None; it is {parent!r}")
-        )
+        rule = "must be the id of another entry of the thread, or None"
+        found.append(("parent_id", f"{rule}; it is {parent!r}"))
     return found
 
 
