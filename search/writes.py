@@ -165,8 +165,7 @@ def delete_thread(
             # Raising inside the writer cancels it: nothing is committed.
             raise NotFoundError(
                 f"no thread with id {thread_id!r} in the index at {index.path}",
-                hint="List the threads with GET /threads, or find one with "
-                "`threadsearch search`.",
+                hint="List the threads with GET /threads, or find one with `threadsearch search`.",
             )
     return removed
 
