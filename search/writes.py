@@ -31,6 +31,7 @@ from typing import Any
 from .errors import NotFoundError, ValidationError
 from .index import ThreadIndex
 from .model import ENTRY_KINDS, Entry, Thread
+from .query.engine import get_entry
 from .schema import THREAD, entry_document
 
 __all__ = [
@@ -76,8 +77,9 @@ def add_threads(
 ) -> WriteResult:
     """Add the threads' entries, replacing entries with the same id, in one commit.
 
-    Entries of these threads already in the index and not given are kept as they are;
-    to make a thread hold exactly some entries, use :func:`replace_thread`.
+    Entries of these threads already in the index and not given are kept as they are
+    (so a reply may name one of them as its ``parent_id``); to make a thread hold
+    exactly some entries, use :func:`replace_thread`.
 
     Raises :class:`~threadsearch.errors.ValidationError` (nothing written) when any
     thread or entry breaks a rule of :func:`validate_threads`, and
@@ -97,7 +99,7 @@ def add_threads(
     >>> index.close()
     """
     given = list(threads)
-    _check(given)
+    _check(validate_threads(given, index))
     entries = 0
     with index.writer(wait=wait, on_busy=on_busy) as writer:
         for thread in given:
@@ -129,7 +131,7 @@ def replace_thread(
     WriteResult(threads=1, entries=1)
     >>> index.close()
     """
-    _check([thread])
+    _check(validate_threads([thread]))
     with index.writer(wait=wait, on_busy=on_busy) as writer:
         writer.delete_by_term(THREAD, thread.id)
         entries = _write_entries(writer, thread)
@@ -170,8 +172,7 @@ def delete_thread(
     return removed
 
 
-def _check(threads: list[Thread]) -> None:
-    problems = validate_threads(threads)
+def _check(problems: list[Problem]) -> None:
     if not problems:
         return
     thread_id, entry_id, field, message = problems[0]
@@ -194,7 +195,7 @@ def _write_entries(writer: Any, thread: Thread) -> int:
     return len(thread.entries)
 
 
-def validate_threads(threads: Iterable[Thread]) -> list[Problem]:
+def validate_threads(threads: Iterable[Thread], index: ThreadIndex | None = None) -> list[Problem]:
     """Every rule the threads break, in order; empty when they may be written.
 
     A problem is ``(thread id, entry id or None, field, message)``; the message says
@@ -202,7 +203,8 @@ def validate_threads(threads: Iterable[Thread]) -> list[Problem]:
     the call; every entry names its thread's id, a known ``kind``, a ``position`` and
     ``depth`` >= 0 (a post at position 0, one entry per position) and, as
     ``parent_id``, another entry of its thread; timestamps carry a time zone; a thread
-    has at least one entry.
+    has at least one entry. With ``index``, a ``parent_id`` may also name an entry of
+    the same thread already in the index (a new reply to an old comment).
 
     >>> from datetime import datetime
     >>> bad = Entry("t1-0", "t2", "pst", 0, timestamp=datetime(2024, 5, 1, 9, 30))
@@ -223,7 +225,7 @@ def validate_threads(threads: Iterable[Thread]) -> list[Problem]:
         ids = {e.id for e in thread.entries if isinstance(e, Entry)}
         positions: set[int] = set()
         for entry in thread.entries:
-            problems.extend(_entry_problems(thread, entry, ids, positions, seen_entries))
+            problems.extend(_entry_problems(thread, entry, ids, positions, seen_entries, index))
     return problems
 
 
@@ -260,13 +262,15 @@ def _entry_problems(
     ids: set[str],
     positions: set[int],
     seen: dict[str, str],
+    index: ThreadIndex | None,
 ) -> list[Problem]:
     tid = str(thread.id)
     if not isinstance(entry, Entry):
         return [(tid, None, "entries", f"must hold Entry objects, not {_type(entry)}")]
     eid = str(entry.id)
     found = _id_problems(thread, entry, seen)
-    found += _place_problems(entry, ids, positions)
+    found += _place_problems(entry, positions)
+    found += _parent_problems(thread, entry, ids, index)
     found += _value_problems(entry)
     return [(tid, eid, field, message) for field, message in found]
 
@@ -288,7 +292,7 @@ def _id_problems(thread: Thread, entry: Entry, seen: dict[str, str]) -> list[tup
     return found
 
 
-def _place_problems(entry: Entry, ids: set[str], positions: set[int]) -> list[tuple[str, str]]:
+def _place_problems(entry: Entry, positions: set[int]) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     kind = getattr(entry.kind, "value", entry.kind)
     if kind not in ENTRY_KINDS:
@@ -303,11 +307,29 @@ def _place_problems(entry: Entry, ids: set[str], positions: set[int]) -> list[tu
         positions.add(entry.position)
     if not _is_int(entry.depth) or entry.depth < 0:
         found.append(("depth", f"must be an integer >= 0; it is {entry.depth!r}"))
-    parent = entry.parent_id
-    if parent is not None and (parent == entry.id or parent not in ids):
-        rule = "must be the id of another entry of the thread, or None"
-        found.append(("parent_id", f"{rule}; it is {parent!r}"))
     return found
+
+
+def _parent_problems(
+    thread: Thread, entry: Entry, ids: set[str], index: ThreadIndex | None
+) -> list[tuple[str, str]]:
+    parent = entry.parent_id
+    if parent is None or (
+        parent != entry.id
+        and isinstance(parent, str)
+        and (parent in ids or (index is not None and _indexed_in(index, parent, thread.id)))
+    ):
+        return []
+    where = " (given, or already in the index)" if index is not None else ""
+    rule = f"must be the id of another entry of the thread{where}, or None"
+    return [("parent_id", f"{rule}; it is {parent!r}")]
+
+
+def _indexed_in(index: ThreadIndex, entry_id: str, thread_id: str) -> bool:
+    try:
+        return bool(get_entry(index, entry_id)["thread_id"] == thread_id)
+    except NotFoundError:
+        return False
 
 
 def _value_problems(entry: Entry) -> list[tuple[str, str]]:
