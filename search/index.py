@@ -135,8 +135,9 @@ class ThreadIndex:
         for longer than ``wait`` seconds (see :func:`.writer.open_writer`).
         """
         # Whoosh's default is 128 MB of buffer per writer; a larger pool means fewer,
-        # larger segments written and much faster bulk ingest.
-        writer = open_writer(self._ix, wait=wait, on_busy=on_busy, limitmb=256)
+        # larger segments written and much faster bulk ingest. Not compound, as in
+        # .writer: a searcher would read a compound segment whole into memory.
+        writer = open_writer(self._ix, wait=wait, on_busy=on_busy, limitmb=256, compound=False)
         try:
             yield writer
         except BaseException:

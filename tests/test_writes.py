@@ -379,7 +379,9 @@ def test_a_valid_thread_beside_a_bad_one_is_not_written(store: ThreadIndex) -> N
 # --- writing ---------------------------------------------------------------------------------
 
 
-def test_add_threads_writes_every_thread_in_one_commit(store: ThreadIndex) -> None:
+def test_add_threads_writes_every_thread_in_one_commit(
+    store: ThreadIndex, seed_index_copy: Path
+) -> None:
     generation = store.generation
     result = add_threads(store, [kettle(), kettle("teapot", comments=1)])
     assert result == WriteResult(threads=2, entries=5)
@@ -394,6 +396,8 @@ def test_add_threads_writes_every_thread_in_one_commit(store: ThreadIndex) -> No
     ]
     assert thread["tags"] == ["home"]
     assert get_entry(store, "kettle-2")["timestamp"] == "2024-05-01T11:30:00+00:00"
+    # Plain segment files, as ingest writes: a searcher reads a compound one whole.
+    assert list(seed_index_copy.glob("*.seg")) == []
 
 
 def test_add_threads_replaces_entries_by_id_and_keeps_the_others(store: ThreadIndex) -> None:
