@@ -66,5 +66,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # their own names first so apispec does not invent "Entry1".
     api.spec.components.schema("EntryInput", schema=threads.ENTRY_INPUT_SCHEMA)
     api.spec.components.schema("ThreadInput", schema=threads.INPUT_SCHEMA)
+    api.spec.components.schema("WriteProblem", schema=threads.WRITE_PROBLEM_SCHEMA)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     return app

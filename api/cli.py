@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from threadsearch.errors import SearchError
+from threadsearch.errors import IndexBusyError, SearchError
 from threadsearch.index import open_index
 from threadsearch.ingest import IngestOptions, Progress, ingest_paths
 from threadsearch.locations import default_index_dir
@@ -41,9 +41,14 @@ index_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON body.")
 
 
+#: Exit status of a command that found the index busy (sysexits' EX_TEMPFAIL): another
+#: writer holds it; the same command can be run again later.
+EXIT_BUSY = 75
+
+
 def _fail(error: SearchError) -> None:
     click.secho(f"error: {error}", fg="red", err=True)
-    sys.exit(1)
+    sys.exit(EXIT_BUSY if isinstance(error, IndexBusyError) else 1)
 
 
 def _echo_json(data: Any) -> None:
@@ -75,6 +80,14 @@ def main() -> None:
     "--include-hidden", is_flag=True, help="Also index drafts, unapproved, spam, deleted."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress or warnings on stderr.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="If another writer holds the index, wait this long for it (else exit 75).",
+)
 @index_option
 @json_option
 def ingest(
@@ -84,6 +97,7 @@ def ingest(
     include_hidden: bool,
     base_url: str | None,
     quiet: bool,
+    wait: float,
     index_dir: Path,
     as_json: bool,
 ) -> None:
@@ -95,17 +109,25 @@ def ingest(
     Re-ingesting a file replaces its entries. All files go in one commit: if any
     fails, the index is left exactly as it was.
 
+    One writer at a time: if another (an ingest, the server answering POST /threads)
+    holds the index, ingest waits up to --wait seconds for it, then gives up, writing
+    nothing, with exit status 75 (EX_TEMPFAIL): run it again later.
+
     \b
     Examples:
       threadsearch ingest index_data/000_da0b5a8ba304d53d.txt --timezone Asia/Shanghai
-      threadsearch ingest ../archives/r-help/ --index /tmp/rhelp
+      threadsearch ingest ../archives/r-help/ --index /tmp/rhelp --wait 60
+
+    \b
+    Exit status: 0 done, 1 error (nothing written), 2 bad usage,
+    75 the index is busy (nothing written; try again).
     """
     try:
         zone = ZoneInfo(tz) if tz else None
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone") from None
-    options = IngestOptions(fmt, zone, include_hidden, base_url)
-    progress = _progress(quiet)
+    options = IngestOptions(fmt, zone, include_hidden, base_url, wait=wait)
+    progress = _progress(quiet, wait)
     try:
         index = open_index(index_dir, create=True)
         try:
@@ -140,10 +162,14 @@ class _Bar(Progress):
             bar.close()
 
 
-def _progress(quiet: bool) -> _Bar:
+def _progress(quiet: bool, wait: float = 0.0) -> _Bar:
     progress = _Bar()
     if quiet:
         return progress
+
+    def on_busy() -> None:
+        click.secho(f"another writer holds the index; waiting up to {wait:g} s", err=True)
+
     from tqdm import tqdm
 
     state: dict[str, Any] = {"entries": 0}
@@ -164,6 +190,7 @@ def _progress(quiet: bool) -> _Bar:
         click.secho(f"warning: {message}", fg="yellow", err=True)
 
     progress.on_file, progress.on_thread, progress.on_warning = on_file, on_thread, on_warning
+    progress.on_busy = on_busy
     return progress
 
 

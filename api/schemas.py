@@ -64,6 +64,23 @@ class PageArgsSchema(_Strict):
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+#: The longest a write may wait for another writer (a running ingest) to finish; below
+#: the server's worker timeout (60 s), so a waiting request is never killed mid-wait.
+MAX_WRITE_WAIT = 30
+
+
+class WriteArgsSchema(_Strict):
+    wait = fields.Float(
+        load_default=0.0,
+        validate=validate.Range(min=0, max=MAX_WRITE_WAIT),
+        metadata={
+            "description": "Seconds to wait for another writer (a running `threadsearch "
+            f"ingest`) to finish, 0 to {MAX_WRITE_WAIT}; past that the answer is 503 with "
+            "Retry-After and nothing is written."
+        },
+    )
+
+
 class SimilarArgsSchema(_Strict):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
 
@@ -170,5 +187,29 @@ class HealthSchema(Schema):
 
 
 class WriteResultSchema(Schema):
-    threads = fields.Integer()
-    entries = fields.Integer()
+    threads = fields.Integer(metadata={"description": "Threads written."})
+    entries = fields.Integer(metadata={"description": "Entries written (added or replaced)."})
+
+
+class ProblemItemSchema(Schema):
+    thread = fields.String(metadata={"description": "The thread's id (as given)."})
+    entry = fields.String(allow_none=True, metadata={"description": "The entry's id, if any."})
+    field = fields.String(metadata={"description": "The field that breaks a rule."})
+    message = fields.String(metadata={"description": "What is wrong and what to send."})
+
+
+class ProblemSchema(Schema):
+    """An RFC 9457 problem: every error body of the API."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Raw(
+        metadata={
+            "description": "Field-level problems: for threads that break a write rule, a list "
+            "of {thread, entry, field, message} objects (see WriteProblem); for a body that "
+            "breaks the thread schema, messages keyed by thread number and field."
+        }
+    )

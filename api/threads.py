@@ -1,4 +1,10 @@
-"""Threads and entries: list, read, similar entries, and authenticated writes."""
+"""Threads and entries: list, read, similar entries, and authenticated writes.
+
+Writes go through :mod:`threadsearch.writes`: a body that breaks the JSON thread schema
+or a write rule is a 400 listing every problem, and nothing is written; an index held
+by another writer (a running ``threadsearch ingest``) is a 503 with ``Retry-After``
+after waiting ``?wait=`` seconds (default 0, at most 30).
+"""
 
 from __future__ import annotations
 
@@ -8,27 +14,39 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from threadsearch.errors import NotFoundError, SourceFormatError
+from threadsearch.errors import SourceFormatError
 from threadsearch.query.engine import get_entry, get_thread, list_threads, similar
 from threadsearch.sources.base import SourceContext
 from threadsearch.sources.jsonl import EntrySchema as EntryInputSchema
 from threadsearch.sources.jsonl import ThreadSchema as ThreadInputSchema
 from threadsearch.sources.jsonl import thread_from_dict
+from threadsearch.writes import add_threads, delete_thread
 
+from .errors import PROBLEM_TYPE
 from .schemas import (
     EntrySchema,
     PageArgsSchema,
+    ProblemItemSchema,
+    ProblemSchema,
     SimilarArgsSchema,
     SimilarSchema,
     ThreadListSchema,
     ThreadSchema,
+    WriteArgsSchema,
     WriteResultSchema,
 )
 from .state import get_index
 
 blp = Blueprint("threads", __name__, description="Threads and their entries.")
+RETRY_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before sending the same write again.",
+        "schema": {"type": "integer"},
+    }
+}
 INPUT_SCHEMA = ThreadInputSchema
 ENTRY_INPUT_SCHEMA = EntryInputSchema
+WRITE_PROBLEM_SCHEMA = ProblemItemSchema
 
 
 def require_token() -> None:
@@ -75,13 +93,31 @@ class Threads(MethodView):
         },
         security=[{"bearer": []}],
     )
+    @blp.arguments(WriteArgsSchema, location="query")
     @blp.response(201, WriteResultSchema)
-    def post(self) -> Any:
-        """Add or replace threads (needs the bearer token)."""
+    @blp.alt_response(
+        400,
+        schema=ProblemSchema,
+        content_type=PROBLEM_TYPE,
+        description="The threads break a rule; nothing was written.",
+    )
+    @blp.alt_response(
+        503,
+        schema=ProblemSchema,
+        content_type=PROBLEM_TYPE,
+        description="Another writer held the index for the time waited; nothing was written.",
+        headers=RETRY_HEADER,
+    )
+    def post(self, args: dict[str, Any]) -> Any:
+        """Add or replace threads' entries, in one commit (needs the bearer token).
+
+        Entries replace the entries with the same id. Every thread and entry is checked
+        first: a problem anywhere is a 400 whose `errors` list every problem, and
+        nothing is written. Timestamps must carry a time zone.
+        """
         require_token()
-        threads = [_load_thread(item, n) for n, item in enumerate(_json_items())]
-        report = get_index().ingest(threads)
-        return {"threads": report.threads, "entries": report.entries}
+        threads = _load_threads(_json_items())
+        return add_threads(get_index(), threads, wait=args["wait"]).to_dict()
 
 
 def _json_items() -> list[Any]:
@@ -94,13 +130,19 @@ def _json_items() -> list[Any]:
     return items
 
 
-def _load_thread(item: Any, number: int) -> Any:
-    try:
-        return thread_from_dict(item, SourceContext(f"request body, thread {number}"))
-    except SourceFormatError as error:
-        cause = error.__cause__
-        messages = getattr(cause, "messages", None) or {"_schema": [error.reason]}
-        abort(400, message=str(error), errors={str(number): messages})
+def _load_threads(items: list[Any]) -> list[Any]:
+    """Every thread of the body, or a 400 naming the fields of every bad one."""
+    threads, errors, first = [], {}, ""
+    for number, item in enumerate(items):
+        try:
+            threads.append(thread_from_dict(item, SourceContext(f"request body, thread {number}")))
+        except SourceFormatError as error:
+            cause = error.__cause__
+            errors[str(number)] = getattr(cause, "messages", None) or {"_schema": [error.reason]}
+            first = first or str(error)
+    if errors:
+        abort(400, message=first, errors=errors)
+    return threads
 
 
 @blp.route("/threads/<thread_id>")
@@ -111,12 +153,22 @@ class ThreadById(MethodView):
         return get_thread(get_index(), thread_id)
 
     @blp.doc(security=[{"bearer": []}])
+    @blp.arguments(WriteArgsSchema, location="query")
     @blp.response(204)
-    def delete(self, thread_id: str) -> None:
-        """Remove a thread and all its entries (needs the bearer token)."""
+    @blp.alt_response(
+        404, schema=ProblemSchema, content_type=PROBLEM_TYPE, description="No thread has this id."
+    )
+    @blp.alt_response(
+        503,
+        schema=ProblemSchema,
+        content_type=PROBLEM_TYPE,
+        description="Another writer held the index for the time waited; nothing was removed.",
+        headers=RETRY_HEADER,
+    )
+    def delete(self, args: dict[str, Any], thread_id: str) -> None:
+        """Remove a thread and all its entries, in one commit (needs the bearer token)."""
         require_token()
-        if not get_index().delete_thread(thread_id):
-            raise NotFoundError(f"no thread with id {thread_id!r}")
+        delete_thread(get_index(), thread_id, wait=args["wait"])
 
 
 @blp.route("/entries/<entry_id>")

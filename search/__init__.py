@@ -7,30 +7,42 @@ The five calls most programs need::
     index = open_index("my-index", create=True)
     ingest_paths(index, ["archive/wordpress.xml"])
     result = search(index, SearchRequest(q="refugee", facets=["author", "month"]))
+
+Writing threads built in Python (validated, one commit, one writer at a time):
+:func:`add_threads`, :func:`replace_thread`, :func:`delete_thread` (see :mod:`.writes`).
 """
 
 from __future__ import annotations
 
-from .errors import SearchError
+from .errors import IndexBusyError, NotFoundError, SearchError, ValidationError
 from .index import ThreadIndex, open_index
 from .ingest import IngestOptions, ingest_paths
 from .model import Entry, SearchRequest, SearchResult, Thread
 from .query.engine import get_entry, get_thread, list_threads, search, similar, stats
+from .writes import WriteResult, add_threads, delete_thread, replace_thread, validate_threads
 
 __all__ = [
     "Entry",
+    "IndexBusyError",
     "IngestOptions",
+    "NotFoundError",
     "SearchError",
     "SearchRequest",
     "SearchResult",
     "Thread",
     "ThreadIndex",
+    "ValidationError",
+    "WriteResult",
+    "add_threads",
+    "delete_thread",
     "get_entry",
     "get_thread",
     "ingest_paths",
     "list_threads",
     "open_index",
+    "replace_thread",
     "search",
     "similar",
     "stats",
+    "validate_threads",
 ]

@@ -34,7 +34,7 @@ from .errors import IndexNotFoundError, IndexVersionError, SearchError
 from .model import Thread
 from .query.columns import write_missing_sidecars
 from .schema import INDEX_NAME, META_FILE, SCHEMA_VERSION, THREAD, build_schema, entry_document
-from .writer import BatchWriter
+from .writer import BatchWriter, open_writer
 
 #: The Whoosh release threadsearch is built and tested against (the ``whoosh3`` fork).
 WHOOSH_VERSION = (3, 54, 0)
@@ -126,11 +126,18 @@ class ThreadIndex:
             self._ix.close()
 
     @contextmanager
-    def writer(self) -> Iterator[Any]:
-        """A writer that commits on success and cancels on any error."""
+    def writer(
+        self, *, wait: float = 0.0, on_busy: Callable[[], None] | None = None
+    ) -> Iterator[Any]:
+        """A writer that commits on success and cancels on any error.
+
+        Raises :class:`~.errors.IndexBusyError` when another writer holds the index
+        for longer than ``wait`` seconds (see :func:`.writer.open_writer`).
+        """
         # Whoosh's default is 128 MB of buffer per writer; a larger pool means fewer,
-        # larger segments written and much faster bulk ingest.
-        writer = self._ix.writer(limitmb=256)
+        # larger segments written and much faster bulk ingest. Not compound, as in
+        # .writer: a searcher would read a compound segment whole into memory.
+        writer = open_writer(self._ix, wait=wait, on_busy=on_busy, limitmb=256, compound=False)
         try:
             yield writer
         except BaseException:
@@ -159,11 +166,19 @@ class ThreadIndex:
         threads: Iterable[Thread],
         *,
         on_thread: Callable[[Thread], None] | None = None,
+        wait: float = 0.0,
+        on_busy: Callable[[], None] | None = None,
     ) -> IngestReport:
-        """Add or replace the threads' entries, all in one commit (see :mod:`.writer`)."""
+        """Add or replace the threads' entries, all in one commit (see :mod:`.writer`).
+
+        Raises :class:`~.errors.IndexBusyError` when another writer holds the index
+        for longer than ``wait`` seconds. Validated writes: :mod:`.writes`.
+        """
         report = IngestReport()
         thread_ids: set[str] = set()
-        writer = BatchWriter(self._ix, replace_existing=not self._ix.is_empty())
+        writer = BatchWriter(
+            self._ix, replace_existing=not self._ix.is_empty(), wait=wait, on_busy=on_busy
+        )
         try:
             for thread in threads:
                 thread_ids.add(thread.id)
@@ -182,9 +197,9 @@ class ThreadIndex:
         report.threads, report.entries = len(thread_ids), writer.entry_count
         return report
 
-    def delete_thread(self, thread_id: str) -> int:
+    def delete_thread(self, thread_id: str, *, wait: float = 0.0) -> int:
         """Remove every entry of a thread; returns how many were removed."""
-        with self.writer() as writer:
+        with self.writer(wait=wait) as writer:
             count: int = writer.delete_by_term(THREAD, thread_id)
         return count
 

@@ -35,6 +35,8 @@ class IngestOptions:
     timezone: tzinfo | None = None
     include_hidden: bool = False
     base_url: str | None = None
+    #: Seconds to wait for another writer holding the index; then IndexBusyError.
+    wait: float = 0.0
 
 
 @dataclass
@@ -44,6 +46,8 @@ class Progress:
     on_file: Callable[[Path, int, int], None] | None = None
     on_thread: Callable[[Thread], None] | None = None
     on_warning: Callable[[str], None] | None = None
+    #: Called once when another writer holds the index and the ingest starts waiting.
+    on_busy: Callable[[], None] | None = None
 
 
 def expand_paths(paths: list[str | os.PathLike[str]]) -> list[Path]:
@@ -159,9 +163,11 @@ def ingest_paths(
         if user_warn:
             user_warn(message)
 
-    progress = Progress(progress.on_file, progress.on_thread, warn)
+    progress = Progress(progress.on_file, progress.on_thread, warn, progress.on_busy)
     threads = iter_threads(files, options, progress)
-    report = index.ingest(threads, on_thread=progress.on_thread)
+    report = index.ingest(
+        threads, on_thread=progress.on_thread, wait=options.wait, on_busy=progress.on_busy
+    )
     report.files = [str(f) for f in files]
     report.warnings = warnings
     return report

@@ -21,13 +21,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
+from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
+from .errors import IndexBusyError
 from .schema import (
     BODY,
     DEPTH,
@@ -45,6 +49,45 @@ from .schema import (
 #: postings sort in memory (no run files) within the pool limit.
 BATCH_DOCUMENTS = 10_000
 POOL_MB = 128
+#: Seconds between two tries for the write lock while waiting for another writer.
+LOCK_POLL = 0.05
+
+
+def open_writer(
+    ix: Any, *, wait: float = 0.0, on_busy: Callable[[], None] | None = None, **options: Any
+) -> Any:
+    """``ix.writer(**options)``, holding the index's write lock, or :class:`IndexBusyError`.
+
+    Whoosh lets one writer at a time hold an index (a lock file, released when its
+    process ends). When another writer (a thread, a ``threadsearch ingest``, a server
+    worker) holds it, this tries again for up to ``wait`` seconds, calling ``on_busy``
+    once before the first wait, then raises :class:`IndexBusyError` (never Whoosh's
+    ``LockError``).
+    """
+    deadline = time.monotonic() + max(wait, 0.0)
+    waited = False
+    while True:
+        try:
+            return ix.writer(**options)
+        except LockError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise busy_error(str(ix.storage.folder), wait) from None
+            if on_busy is not None and not waited:
+                on_busy()
+            waited = True
+            time.sleep(min(LOCK_POLL, left))
+
+
+def busy_error(directory: str, wait: float) -> IndexBusyError:
+    """The error for an index whose write lock another writer held for ``wait`` seconds."""
+    held = f"held its write lock for the {wait:g} s waited" if wait > 0 else "holds its write lock"
+    return IndexBusyError(
+        f"the index at {directory} is busy: another writer (a `threadsearch ingest`, "
+        f"a POST /threads, another program) {held}",
+        hint="Nothing was written. Try again when that writer finishes, or wait for it: "
+        "wait=SECONDS in Python, `--wait SECONDS` on the command line, ?wait=SECONDS over HTTP.",
+    )
 
 
 def merge_documents(
@@ -101,9 +144,18 @@ class BatchWriter:
     on a machine's cores.
     """
 
-    def __init__(self, ix: Any, *, replace_existing: bool, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        ix: Any,
+        *,
+        replace_existing: bool,
+        workers: int | None = None,
+        wait: float = 0.0,
+        on_busy: Callable[[], None] | None = None,
+    ) -> None:
         self._ix = ix
-        self._main = ix.writer()  # holds the lock; deletes in old segments; commits
+        # Holds the lock (IndexBusyError after ``wait`` s); deletes in old segments; commits.
+        self._main = open_writer(ix, wait=wait, on_busy=on_busy)
         self._replace_existing = replace_existing
         self._workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None

@@ -10,8 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from threadsearch import open_index
 from threadsearch.api import create_app
+from threadsearch.model import canonical_url, thread_id_for
 
 from tests.test_api_errors import assert_problem
+from tests.test_writes import lock_held, snapshot
 
 TOKEN = "s3cret-token"
 THREAD = {
@@ -140,3 +142,121 @@ def test_a_running_app_sees_a_newer_index_without_restart(writer: FlaskClient) -
     ingest_paths(other, [SEED])
     other.close()
     assert total(writer, "refugee") == 13
+
+
+# --- the write API behind POST and DELETE: every problem, a busy index ----------------------
+
+
+def index_dir(client: FlaskClient) -> Path:
+    return Path(client.application.config["INDEX"])
+
+
+def test_post_a_timestamp_without_a_zone_is_400_listing_the_field(writer: FlaskClient) -> None:
+    naive = {**THREAD, "entries": [{**THREAD["entries"][0], "timestamp": "2024-05-01T09:30:00"}]}
+    before = snapshot(index_dir(writer))
+    response = writer.post("/threads", json=naive, headers=auth())
+    body = assert_problem(
+        response.status_code, response.content_type, response.data, expected=400, path="/threads"
+    )
+    thread_id = thread_id_for(canonical_url(THREAD["url"]))
+    assert body["errors"] == [
+        {
+            "thread": thread_id,
+            "entry": f"{thread_id}-0",
+            "field": "timestamp",
+            "message": "has no time zone: give one (2024-05-01T09:30:00+00:00 for UTC)",
+        }
+    ]
+    assert body["detail"].startswith(
+        f"thread '{thread_id}', entry '{thread_id}-0', field timestamp"
+    )
+    assert snapshot(index_dir(writer)) == before
+
+
+def test_post_the_same_thread_twice_in_one_body_lists_every_problem(writer: FlaskClient) -> None:
+    response = writer.post("/threads", json=[THREAD, THREAD], headers=auth())
+    assert response.status_code == 400
+    thread_id = thread_id_for(canonical_url(THREAD["url"]))
+    assert [(e["thread"], e["entry"], e["field"]) for e in response.get_json()["errors"]] == [
+        (thread_id, None, "id"),
+        (thread_id, f"{thread_id}-0", "id"),
+        (thread_id, f"{thread_id}-1", "id"),
+    ]
+    assert writer.get("/stats").get_json()["entries"] == 0
+
+
+def test_post_lists_the_schema_errors_of_every_thread(writer: FlaskClient) -> None:
+    bad = [{"title": "x", "entries": [{"kind": "reply", "position": 0}]}, THREAD, {"x": 1}]
+    response = writer.post("/threads", json=bad, headers=auth())
+    assert response.status_code == 400
+    assert sorted(response.get_json()["errors"]) == ["0", "2"]
+    assert writer.get("/stats").get_json()["entries"] == 0
+
+
+def test_post_while_another_writer_holds_the_index_is_503_then_201(writer: FlaskClient) -> None:
+    with lock_held(index_dir(writer)):
+        before = snapshot(index_dir(writer))
+        response = writer.post("/threads", json=THREAD, headers=auth())
+        body = assert_problem(
+            response.status_code,
+            response.content_type,
+            response.data,
+            expected=503,
+            path="/threads",
+        )
+        assert response.headers["Retry-After"] == "5"
+        assert body["title"] == "Index busy"
+        assert "?wait=SECONDS" in body["detail"]
+        assert snapshot(index_dir(writer)) == before
+        assert total(writer, "vinegar") == 0
+    response = writer.post("/threads", json=THREAD, headers=auth())
+    assert response.status_code == 201
+    assert response.get_json() == {"threads": 1, "entries": 2}
+    assert total(writer, "vinegar") == 1
+
+
+def test_delete_while_another_writer_holds_the_index_is_503(writer: FlaskClient) -> None:
+    writer.post("/threads", json=THREAD, headers=auth())
+    thread_id = thread_id_for(canonical_url(THREAD["url"]))
+    with lock_held(index_dir(writer)):
+        response = writer.delete(f"/threads/{thread_id}?wait=0", headers=auth())
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "5"
+    assert total(writer, "vinegar") == 1
+    assert writer.delete(f"/threads/{thread_id}", headers=auth()).status_code == 204
+
+
+@pytest.mark.parametrize("wait", ["-1", "31", "soon"])
+def test_post_with_a_wait_out_of_range_is_400(writer: FlaskClient, wait: str) -> None:
+    response = writer.post(f"/threads?wait={wait}", json=THREAD, headers=auth())
+    body = assert_problem(
+        response.status_code,
+        response.content_type,
+        response.data,
+        expected=400,
+        path="/threads",
+    )
+    assert list(body["errors"]) == ["wait"]
+    assert total(writer, "vinegar") == 0
+
+
+def test_post_with_a_wait_writes_when_the_index_is_free(writer: FlaskClient) -> None:
+    response = writer.post("/threads?wait=30", json=THREAD, headers=auth())
+    assert response.status_code == 201
+    assert total(writer, "vinegar") == 1
+
+
+def test_openapi_documents_wait_busy_and_problems(writer: FlaskClient) -> None:
+    spec = writer.get("/openapi.json").get_json()
+    post = spec["paths"]["/threads"]["post"]
+    (wait,) = post["parameters"]
+    assert (wait["name"], wait["in"]) == ("wait", "query")
+    assert (wait["schema"]["minimum"], wait["schema"]["maximum"]) == (0, 30)
+    assert set(post["responses"]) == {"201", "400", "503", "default"}
+    assert "Retry-After" in post["responses"]["503"]["headers"]
+    problem = post["responses"]["400"]["content"]["application/problem+json"]["schema"]
+    assert problem == {"$ref": "#/components/schemas/Problem"}
+    delete = spec["paths"]["/threads/{thread_id}"]["delete"]
+    assert set(delete["responses"]) == {"204", "400", "404", "503", "default"}
+    fields = set(spec["components"]["schemas"]["WriteProblem"]["properties"])
+    assert fields == {"thread", "entry", "field", "message"}

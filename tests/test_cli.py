@@ -164,3 +164,53 @@ def test_failed_ingest_leaves_no_files_behind(seed_index_copy: Path, tmp_path: P
     result = invoke("ingest", str(SEED), str(bad), "--index", str(seed_index_copy), "--quiet")
     assert result.exit_code == 1
     assert _files(seed_index_copy) == before
+
+
+# --- a busy index: another process holds the write lock --------------------------------------
+
+HOLDER = """
+import sys
+import whoosh.index
+ix = whoosh.index.open_dir(sys.argv[1], indexname="threadsearch")
+writer = ix.writer()
+print("held", flush=True)
+sys.stdin.readline()
+writer.cancel()
+"""
+
+
+def test_ingest_while_another_process_writes_exits_75(seed_index_copy: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.test_writes import snapshot
+
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(seed_index_copy)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdin is not None and holder.stdout is not None
+        try:
+            assert holder.stdout.readline() == "held\n"
+            before = snapshot(seed_index_copy)
+            result = invoke("ingest", str(SEED), "--index", str(seed_index_copy), "--quiet")
+            after = snapshot(seed_index_copy)
+        finally:
+            holder.stdin.write("\n")
+            holder.stdin.close()
+    assert holder.returncode == 0
+    assert result.exit_code == 75
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: the index at {seed_index_copy} is busy: ")
+    assert "--wait SECONDS" in result.stderr
+    assert after == before
+    again = invoke("ingest", str(SEED), "--index", str(seed_index_copy), "--quiet", "--json")
+    assert json_of(again)["entries"] == 27
+
+
+def test_ingest_help_documents_wait_and_exit_75() -> None:
+    output = invoke("ingest", "--help").output
+    assert "--wait SECONDS" in output
+    assert "75 the index is busy" in output
