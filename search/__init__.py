@@ -7,6 +7,11 @@ The five calls most programs need::
     index = open_index("my-index", create=True)
     ingest_paths(index, ["archive/wordpress.xml"])
     result = search(index, SearchRequest(q="refugee", facets=["author", "month"]))
+
+Every read call returns a frozen dataclass from :mod:`threadsearch.model`
+(:class:`SearchResult`, :class:`Entry`, :class:`Thread`, :class:`ThreadPage`,
+:class:`SimilarResult`, :class:`Stats`); each has ``to_dict()``, the HTTP API's JSON
+body. Times are aware UTC; ``Entry.utc_offset`` keeps the offset the source stated.
 """
 
 from __future__ import annotations
@@ -14,17 +19,38 @@ from __future__ import annotations
 from .errors import SearchError
 from .index import ThreadIndex, open_index
 from .ingest import IngestOptions, ingest_paths
-from .model import Entry, SearchRequest, SearchResult, Thread
+from .model import (
+    Entry,
+    EntryKind,
+    Facet,
+    FacetValue,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    SimilarResult,
+    Stats,
+    Thread,
+    ThreadPage,
+    ThreadSummary,
+)
 from .query.engine import get_entry, get_thread, list_threads, search, similar, stats
 
 __all__ = [
     "Entry",
+    "EntryKind",
+    "Facet",
+    "FacetValue",
+    "Hit",
     "IngestOptions",
     "SearchError",
     "SearchRequest",
     "SearchResult",
+    "SimilarResult",
+    "Stats",
     "Thread",
     "ThreadIndex",
+    "ThreadPage",
+    "ThreadSummary",
     "get_entry",
     "get_thread",
     "ingest_paths",
