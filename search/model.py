@@ -10,12 +10,13 @@ Every class is a frozen dataclass: assigning to an attribute raises
 gives exactly the JSON body the HTTP API sends for the same request (the API and the
 CLI's ``--json`` both print it).
 
-Times. Every :class:`Entry` timestamp is timezone-aware UTC; the offset the source
+Times. Every datetime a read call returns is timezone-aware UTC; the offset the source
 stated is kept beside it as ``utc_offset`` (minutes east of UTC), ``None`` when the
 source stated no zone. A time with no stated zone is read as UTC (as Elasticsearch
 reads zone-less dates) unless ``--timezone`` was given at ingest, which supplies the
-zone (and so the offset). The constructor normalises: pass the source's time as it
-was written (aware in its own zone, or naive) and it is converted::
+zone (and so the offset). The :class:`Entry` constructor converts a zoned time to UTC
+and records its offset; a naive time (a parser's zone-less time) stays naive until the
+indexer stores it as UTC with no offset::
 
     >>> from datetime import datetime, timedelta, timezone
     >>> e = Entry("t-1", "t", "comment", 1,
@@ -77,7 +78,9 @@ def to_utc(value: datetime, utc_offset: int | None = None) -> datetime:
 
 
 def local_time(value: datetime, utc_offset: int | None) -> datetime:
-    """A UTC time as the source wrote it: aware at ``utc_offset``, or naive when None."""
+    """A time as the source wrote it: aware at ``utc_offset``, or naive when None."""
+    if value.tzinfo is None:
+        return value
     if utc_offset is None:
         return value.astimezone(timezone.utc).replace(tzinfo=None)
     return value.astimezone(timezone(timedelta(minutes=utc_offset)))
@@ -91,12 +94,15 @@ def _iso(value: datetime | None) -> str | None:
 class Entry:
     """One post, comment, trackback or pingback in a thread.
 
-    ``timestamp`` is always timezone-aware UTC (or ``None``); ``utc_offset`` is the
-    offset the source stated, in minutes east of UTC, ``None`` when it stated no zone
-    (the time was then read as UTC, or in the ``--timezone`` given at ingest). The
-    constructor accepts the time as the source wrote it and normalises it:
+    ``timestamp`` is timezone-aware UTC (or ``None``) on every entry a read call
+    returns; ``utc_offset`` is the offset the source stated, in minutes east of UTC,
+    ``None`` when it stated no zone (the time was then read as UTC, or in the
+    ``--timezone`` given at ingest). The constructor accepts the time as the source
+    wrote it and normalises it:
 
-    * naive: wall time at ``utc_offset`` minutes, or UTC when ``utc_offset`` is None;
+    * naive with ``utc_offset``: wall time at that offset, made UTC;
+    * naive without: kept naive (a parser's zone-less time; the write API refuses it,
+      ingest stores it as UTC with ``utc_offset`` None);
     * aware with a non-zero offset: ``utc_offset`` is that offset (a different
       ``utc_offset`` raises ``ValueError``);
     * aware UTC: ``utc_offset`` is kept as given, because an aware UTC time is also
@@ -133,6 +139,8 @@ class Entry:
                 raise ValueError(f"entry {self.id}: utc_offset without a timestamp")
             return
         offset = self.utc_offset
+        if value.tzinfo is None and offset is None:
+            return  # zone-less: the indexer reads it as UTC
         stated = offset_minutes(value)
         if stated:  # aware, not UTC: the value says its own offset
             if offset is not None and offset != stated:

@@ -24,7 +24,7 @@ from whoosh.analysis import (
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-from .model import Entry, Thread
+from .model import Entry, Thread, to_utc
 
 #: Bumped whenever the schema or the meaning of a field changes. Version 3: ``time``
 #: holds aware UTC ISO text for every entry (zone-less times read as UTC) and
@@ -168,9 +168,9 @@ def entry_document(thread: Thread, entry: Entry) -> dict[str, Any]:
         AUTHOR_URL: entry.author_url,
         SOURCE: thread.source,
         STATUS: entry.status,
-        # Entry timestamps are aware UTC (the model normalises them); the source's
-        # offset is kept beside, None when it stated no zone.
-        TIME_TEXT: entry.timestamp.isoformat() if entry.timestamp else None,
+        # Stored as aware UTC text (a zone-less time read as UTC); the source's offset
+        # is kept beside, None when it stated no zone.
+        TIME_TEXT: to_utc(entry.timestamp).isoformat() if entry.timestamp else None,
         UTC_OFFSET: entry.utc_offset,
     }
     # Whoosh cannot index None; leave absent values out of the document.

@@ -225,9 +225,9 @@ def test_entry_reads_a_zoned_time_as_utc_with_its_offset() -> None:
     assert dataclasses.replace(entry, body="x").utc_offset == 480  # replace keeps it
 
 
-def test_entry_reads_a_naive_time_as_utc_with_no_offset() -> None:
+def test_entry_keeps_a_naive_time_naive_with_no_offset() -> None:
     entry = _entry(timestamp=datetime(2005, 10, 1, 14, 1))
-    assert entry.timestamp == datetime(2005, 10, 1, 14, 1, tzinfo=UTC)
+    assert entry.timestamp == datetime(2005, 10, 1, 14, 1)
     assert entry.utc_offset is None
     assert dataclasses.replace(entry, body="x").utc_offset is None
     assert entry.local_timestamp == datetime(2005, 10, 1, 14, 1)

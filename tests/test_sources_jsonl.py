@@ -85,9 +85,10 @@ def test_jsonl_sample_computed_ids_without_url() -> None:
     assert thread.entries[1].author is None
 
 
-def test_jsonl_sample_naive_times_are_utc_with_no_offset_without_timezone() -> None:
+def test_jsonl_sample_naive_times_stay_naive_without_timezone() -> None:
     post = parse_file(DATA / "threads.jsonl")[1].entries[0]
-    assert post.timestamp == datetime(2019, 6, 1, 12, 30, tzinfo=UTC)
+    assert post.timestamp == datetime(2019, 6, 1, 12, 30)
+    assert post.timestamp.tzinfo is None
     assert post.utc_offset is None
 
 

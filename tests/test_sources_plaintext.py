@@ -106,9 +106,10 @@ def test_seed_timestamps_read_the_twelve_hour_clock(seed: Thread) -> None:
     assert seed.entries[13].local_timestamp == datetime(2005, 10, 2, 0, 4)
     assert seed.entries[23].local_timestamp == datetime(2005, 10, 11, 0, 8)
     assert seed.entries[26].local_timestamp == datetime(2005, 10, 24, 14, 58)
-    # The page states no zone: each time is read as UTC, with no offset.
+    # The page states no zone: naive times (the index reads them as UTC), no offset.
     for entry in seed.entries[1:]:
-        assert entry.timestamp == entry.local_timestamp.replace(tzinfo=timezone.utc)
+        assert entry.timestamp == entry.local_timestamp
+        assert entry.timestamp is not None and entry.timestamp.tzinfo is None
         assert entry.utc_offset is None
 
 

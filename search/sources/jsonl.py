@@ -248,9 +248,8 @@ class ThreadSchema(Schema):
     def _placed(self, thread_id: str, entry: Entry) -> Entry:
         """The entry with its ids filled in and a zone-less time read in ``--timezone``."""
         changes: dict[str, Any] = {"id": _entry_id(thread_id, entry), "thread_id": thread_id}
-        if entry.timestamp is not None and entry.utc_offset is None:
-            # Held as UTC with no offset: the naive wall time the file gave.
-            local = self.source_context.localize(entry.timestamp.replace(tzinfo=None))
+        if entry.timestamp is not None and entry.timestamp.tzinfo is None:
+            local = self.source_context.localize(entry.timestamp)
             changes |= {"timestamp": local, "utc_offset": offset_minutes(local)}
         return replace(entry, **changes)
 
