@@ -2,7 +2,8 @@
 
 Every command takes ``--index DIR`` (default ``index_data/index``, or
 ``$THREADSEARCH_INDEX``). ``--json`` prints exactly the body the HTTP API returns for
-the same request, for piping into jq; without it, a table a person can read.
+the same request (both are the result's ``to_dict()``), for piping into jq; without it,
+a table a person can read.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from threadsearch.query.engine import SORTS, get_entry, get_thread, search, stat
 from threadsearch.query.facets import FACETS
 from threadsearch.query.filters import parse_bound
 from threadsearch.sources import FORMATS
-
-from .schemas import EntrySchema, SearchResultSchema, StatsSchema, ThreadSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -256,7 +255,7 @@ def search_command(query: str, index_dir: Path, as_json: bool, **args: Any) -> N
             result = search(index, request)
     except SearchError as error:
         _fail(error)
-    body = SearchResultSchema().dump(result)
+    body = result.to_dict()
     if as_json:
         _echo_json(body)
         return
@@ -296,10 +295,10 @@ def show(item_id: str, index_dir: Path, as_json: bool) -> None:
     try:
         with open_index(index_dir) as index:
             try:
-                body = ThreadSchema().dump(get_thread(index, item_id))
+                body = get_thread(index, item_id).to_dict()
                 kind = "thread"
             except SearchError:
-                body = EntrySchema().dump(get_entry(index, item_id))
+                body = get_entry(index, item_id).to_dict()
                 kind = "entry"
     except SearchError as error:
         _fail(error)
@@ -326,7 +325,7 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     """Counts and date range of what the index holds."""
     try:
         with open_index(index_dir) as index:
-            body = StatsSchema().dump(stats(index))
+            body = stats(index).to_dict()
     except SearchError as error:
         _fail(error)
     if as_json:

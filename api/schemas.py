@@ -1,9 +1,10 @@
 """marshmallow schemas: query arguments in, response bodies out.
 
 Argument schemas validate and normalise (ranges, known sort keys and facets, dates
-parsed once) and reject unknown parameters. Response schemas are declarative; the
-OpenAPI document is generated from both, so it cannot drift from the code. The CLI
-dumps its ``--json`` output through the same schemas.
+parsed once) and reject unknown parameters. Response schemas describe the bodies for the
+OpenAPI document: the bodies themselves are the ``to_dict()`` of the model classes
+(:mod:`threadsearch.model`), which the views and the CLI's ``--json`` both print, and a
+test checks that each schema names exactly the keys ``to_dict()`` gives.
 """
 
 from __future__ import annotations
@@ -85,13 +86,20 @@ class SimilarArgsSchema(_Strict):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
 
 
+_TIMESTAMP = {"description": "ISO 8601 in UTC (+00:00); zone-less source times read as UTC."}
+_UTC_OFFSET = {
+    "description": "The offset the source stated, minutes east of UTC; null if it stated none."
+}
+
+
 class HitSchema(Schema):
     id = fields.String()
     thread_id = fields.String()
     thread_title = fields.String()
     kind = fields.String()
     author = fields.String(allow_none=True)
-    timestamp = fields.String(allow_none=True)
+    timestamp = fields.String(allow_none=True, metadata=_TIMESTAMP)
+    utc_offset = fields.Integer(allow_none=True, metadata=_UTC_OFFSET)
     position = fields.Integer()
     score = fields.Float(allow_none=True)
     snippet = fields.String(metadata={"description": "HTML: matches in <mark>, rest escaped."})
@@ -125,12 +133,13 @@ class SearchResultSchema(Schema):
 class EntrySchema(Schema):
     id = fields.String()
     thread_id = fields.String()
-    thread_title = fields.String()
+    thread_title = fields.String(allow_none=True)
     kind = fields.String()
     position = fields.Integer()
     author = fields.String(allow_none=True)
     author_url = fields.String(allow_none=True)
-    timestamp = fields.String(allow_none=True)
+    timestamp = fields.String(allow_none=True, metadata=_TIMESTAMP)
+    utc_offset = fields.Integer(allow_none=True, metadata=_UTC_OFFSET)
     title = fields.String(allow_none=True)
     body = fields.String()
     quoted = fields.String()
@@ -173,8 +182,8 @@ class StatsSchema(Schema):
     authors = fields.Integer()
     sites = fields.List(fields.String())
     kinds = fields.Dict(keys=fields.String(), values=fields.Integer())
-    first = fields.String(allow_none=True)
-    last = fields.String(allow_none=True)
+    first = fields.String(allow_none=True, metadata=_TIMESTAMP)
+    last = fields.String(allow_none=True, metadata=_TIMESTAMP)
     generation = fields.Integer()
     index_dir = fields.String()
     size_bytes = fields.Integer()

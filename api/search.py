@@ -28,4 +28,4 @@ class Search(MethodView):
             request,
             max_per_page=config["MAX_PER_PAGE"],
             facet_limit=config["FACET_LIMIT"],
-        )
+        ).to_dict()

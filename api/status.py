@@ -22,7 +22,7 @@ class Health(MethodView):
     def get(self) -> Any:
         """Whether the service can answer, and what index it serves."""
         try:
-            entries = stats(get_index())["entries"]
+            entries = stats(get_index()).entries
         except SearchError as exc:
             return {"status": "no index", "index": str(exc), "entries": None}
         return {"status": "ok", "index": current_app.config["INDEX"], "entries": entries}
@@ -33,4 +33,4 @@ class Stats(MethodView):
     @blp.response(200, StatsSchema)
     def get(self) -> Any:
         """Counts and date range of what the index holds."""
-        return stats(get_index())
+        return stats(get_index()).to_dict()

@@ -71,7 +71,7 @@ class Threads(MethodView):
     @blp.response(200, ThreadListSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List threads, most recently active first, with their entry counts."""
-        return list_threads(get_index(), **args)
+        return list_threads(get_index(), **args).to_dict()
 
     @blp.doc(
         requestBody={
@@ -150,7 +150,7 @@ class ThreadById(MethodView):
     @blp.response(200, ThreadSchema)
     def get(self, thread_id: str) -> Any:
         """A thread: the post and its entries in order, full text."""
-        return get_thread(get_index(), thread_id)
+        return get_thread(get_index(), thread_id).to_dict()
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(WriteArgsSchema, location="query")
@@ -176,7 +176,7 @@ class EntryById(MethodView):
     @blp.response(200, EntrySchema)
     def get(self, entry_id: str) -> Any:
         """One entry, full text."""
-        return get_entry(get_index(), entry_id)
+        return get_entry(get_index(), entry_id).to_dict()
 
 
 @blp.route("/entries/<entry_id>/similar")
@@ -185,4 +185,4 @@ class SimilarEntries(MethodView):
     @blp.response(200, SimilarSchema)
     def get(self, args: dict[str, Any], entry_id: str) -> Any:
         """The entries most like this one ("more like this")."""
-        return {"id": entry_id, "hits": similar(get_index(), entry_id, args["limit"])}
+        return similar(get_index(), entry_id, args["limit"]).to_dict()

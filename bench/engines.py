@@ -297,7 +297,7 @@ class ThreadsearchEngine:
 
         if spec["cls"] == "thread_fetch":
             thread = get_thread(self.index, spec["thread"])
-            return Answer(len(thread["entries"]), [e["id"] for e in thread["entries"]])
+            return Answer(len(thread.entries), [e.id for e in thread.entries])
         request = SearchRequest(
             q=spec["q"],
             author=list(spec.get("author", [])),

@@ -10,6 +10,11 @@ The five calls most programs need::
 
 Writing threads built in Python (validated, one commit, one writer at a time):
 :func:`add_threads`, :func:`replace_thread`, :func:`delete_thread` (see :mod:`.writes`).
+
+Every read call returns a frozen dataclass from :mod:`threadsearch.model`
+(:class:`SearchResult`, :class:`Entry`, :class:`Thread`, :class:`ThreadPage`,
+:class:`SimilarResult`, :class:`Stats`); each has ``to_dict()``, the HTTP API's JSON
+body. Times are aware UTC; ``Entry.utc_offset`` keeps the offset the source stated.
 """
 
 from __future__ import annotations
@@ -17,20 +22,41 @@ from __future__ import annotations
 from .errors import IndexBusyError, NotFoundError, SearchError, ValidationError
 from .index import ThreadIndex, open_index
 from .ingest import IngestOptions, ingest_paths
-from .model import Entry, SearchRequest, SearchResult, Thread
+from .model import (
+    Entry,
+    EntryKind,
+    Facet,
+    FacetValue,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    SimilarResult,
+    Stats,
+    Thread,
+    ThreadPage,
+    ThreadSummary,
+)
 from .query.engine import get_entry, get_thread, list_threads, search, similar, stats
 from .writes import WriteResult, add_threads, delete_thread, replace_thread, validate_threads
 
 __all__ = [
     "Entry",
+    "EntryKind",
+    "Facet",
+    "FacetValue",
+    "Hit",
     "IndexBusyError",
     "IngestOptions",
     "NotFoundError",
     "SearchError",
     "SearchRequest",
     "SearchResult",
+    "SimilarResult",
+    "Stats",
     "Thread",
     "ThreadIndex",
+    "ThreadPage",
+    "ThreadSummary",
     "ValidationError",
     "WriteResult",
     "add_threads",

@@ -8,36 +8,22 @@ stores is carried, and ids are kept as they are.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
 
 import numpy as np
 
 from .index import ThreadIndex
-from .model import Entry, Thread
+from .model import Thread
 from .query.columns import columns_for
-from .query.engine import entry_view
-from .schema import (
-    DECLARED,
-    POSITION,
-    SITE,
-    SOURCE,
-    TAG,
-    THREAD,
-    THREAD_TITLE,
-    THREAD_URL,
-)
-
-
-def _entry(fields: dict[str, Any]) -> Entry:
-    view = entry_view(fields)
-    del view["thread_title"]
-    stamp = view.pop("timestamp")
-    return Entry(**view, timestamp=datetime.fromisoformat(stamp) if stamp else None)
+from .query.engine import thread_from_fields
+from .schema import POSITION, THREAD
 
 
 def iter_index_threads(index: ThreadIndex, thread_ids: list[str] | None = None) -> Iterator[Thread]:
-    """Every thread in the index (or the named ones), entries in position order."""
+    """Every thread in the index (or the named ones), entries in position order.
+
+    The threads are those :func:`~threadsearch.get_thread` returns: aware UTC
+    timestamps with ``utc_offset``, ``thread_title`` filled on each entry.
+    """
     searcher = index.searcher()
     columns = columns_for(index)
     column = columns.keyword[THREAD]
@@ -54,14 +40,4 @@ def iter_index_threads(index: ThreadIndex, thread_ids: list[str] | None = None) 
             continue
         stored = [searcher.stored_fields(int(d)) for d in order[start:stop]]
         stored.sort(key=lambda f: f[POSITION])
-        first = stored[0]
-        yield Thread(
-            id=thread_id,
-            title=first.get(THREAD_TITLE) or "",
-            url=first.get(THREAD_URL),
-            site=first.get(SITE),
-            source=first.get(SOURCE),
-            declared_count=first.get(DECLARED),
-            tags=[tag for tag in (first.get(TAG) or "").split(",") if tag],
-            entries=[_entry(f) for f in stored],
-        )
+        yield thread_from_fields(stored)

@@ -10,9 +10,10 @@ thread id and every entry id change together). ``--base-url`` does the same up f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urljoin, urlsplit
 
-from .model import Thread, canonical_url, entry_id_for, thread_id_for
+from .model import Entry, Thread, canonical_url, entry_id_for, thread_id_for
 
 
 def is_hostless(thread: Thread) -> bool:
@@ -33,17 +34,16 @@ class HostResolver:
         if thread.url and not is_hostless(thread):
             self._by_path.setdefault(path_key(thread.url), set()).add(thread.url)
 
-    def resolve(self, thread: Thread) -> bool:
-        """Re-key ``thread`` onto the one absolute URL with its path; False if none."""
+    def resolve(self, thread: Thread) -> Thread | None:
+        """``thread`` re-keyed onto the one absolute URL with its path; None if none."""
         candidates = self._by_path.get(path_key(thread.url or ""), set())
         if len({canonical_url(url) for url in candidates}) != 1:
-            return False
-        rekey(thread, next(iter(candidates)))
-        return True
+            return None
+        return rekey(thread, next(iter(candidates)))
 
 
-def rekey(thread: Thread, url: str) -> None:
-    """Move a thread and its entries to the ids its absolute ``url`` gives."""
+def rekey(thread: Thread, url: str) -> Thread:
+    """The thread and its entries moved to the ids its absolute ``url`` gives."""
     old_prefix = f"{thread.id}-"
     new_id = thread_id_for(canonical_url(url))
 
@@ -52,12 +52,20 @@ def rekey(thread: Thread, url: str) -> None:
             return entry_id
         return entry_id_for(new_id, entry_id[len(old_prefix) :])
 
-    for entry in thread.entries:
-        entry.id = moved(entry.id) or entry.id
-        entry.parent_id = moved(entry.parent_id)
-        entry.thread_id = new_id
-        if entry.url and not urlsplit(entry.url).netloc:
-            entry.url = urljoin(url, entry.url)
-    thread.id = new_id
-    thread.url = url
-    thread.site = thread.site or urlsplit(url).hostname
+    def moved_entry(entry: Entry) -> Entry:
+        absolute = entry.url and not urlsplit(entry.url).netloc
+        return replace(
+            entry,
+            id=moved(entry.id) or entry.id,
+            parent_id=moved(entry.parent_id),
+            thread_id=new_id,
+            url=urljoin(url, entry.url) if absolute else entry.url,
+        )
+
+    return replace(
+        thread,
+        id=new_id,
+        url=url,
+        site=thread.site or urlsplit(url).hostname,
+        entries=[moved_entry(entry) for entry in thread.entries],
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import BinaryIO
@@ -107,9 +107,10 @@ def iter_threads(files: list[Path], options: IngestOptions, progress: Progress) 
         resolver.remember(thread)
         yield thread
     for thread in deferred:
-        if resolver.resolve(thread) and progress.on_warning:
-            progress.on_warning(f"{thread.source}: matched {thread.url!r} from another file")
-        yield thread
+        resolved = resolver.resolve(thread)
+        if resolved is not None and progress.on_warning:
+            progress.on_warning(f"{thread.source}: matched {resolved.url!r} from another file")
+        yield resolved or thread
 
 
 def _parse_files(files: list[Path], options: IngestOptions, progress: Progress) -> Iterator[Thread]:
@@ -136,9 +137,9 @@ def _parse_files(files: list[Path], options: IngestOptions, progress: Progress) 
         with open_input(path) as stream:
             try:
                 for thread in get_source(fmt).parse(stream, context):
-                    thread.source = thread.source or str(path)
-                    separate_quotes(thread)
-                    yield thread
+                    if not thread.source:
+                        thread = replace(thread, source=str(path))
+                    yield separate_quotes(thread)
             except (OSError, EOFError) as exc:
                 raise SourceFormatError(str(path), f"cannot be read: {exc}") from exc
 

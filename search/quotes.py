@@ -10,8 +10,9 @@ left alone here.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from .model import Thread
+from .model import Entry, Thread
 
 #: Paragraphs shorter than this are too common to call a quotation ("I agree.").
 MIN_QUOTE_CHARS = 40
@@ -26,11 +27,12 @@ def _normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip(_TRIM).lower()
 
 
-def separate_quotes(thread: Thread) -> None:
-    """Move paragraphs quoted from earlier entries into ``quoted``, in place."""
+def separate_quotes(thread: Thread) -> Thread:
+    """The thread with paragraphs quoted from earlier entries moved into ``quoted``."""
     if len(thread.entries) > MAX_ENTRIES:
-        return
+        return thread
     earlier: list[str] = []
+    changed: dict[int, Entry] = {}  # by id() of the original entry
     for entry in sorted(thread.entries, key=lambda e: e.position):
         if not entry.quoted and earlier:
             own: list[str] = []
@@ -42,6 +44,10 @@ def separate_quotes(thread: Thread) -> None:
                 else:
                     own.append(paragraph)
             if quoted and own:
-                entry.body = "\n\n".join(own)
-                entry.quoted = "\n\n".join(quoted)
+                original = id(entry)
+                entry = replace(entry, body="\n\n".join(own), quoted="\n\n".join(quoted))
+                changed[original] = entry
         earlier.append(_normalise(entry.body))
+    if not changed:
+        return thread
+    return replace(thread, entries=[changed.get(id(e), e) for e in thread.entries])

@@ -24,10 +24,12 @@ from whoosh.analysis import (
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-from .model import Entry, Thread
+from .model import Entry, Thread, to_utc
 
-#: Bumped whenever the schema or the meaning of a field changes.
-SCHEMA_VERSION = 2
+#: Bumped whenever the schema or the meaning of a field changes. Version 3: ``time``
+#: holds aware UTC ISO text for every entry (zone-less times read as UTC) and
+#: ``utc_offset`` the offset the source stated.
+SCHEMA_VERSION = 3
 META_FILE = "threadsearch.json"
 INDEX_NAME = "threadsearch"
 
@@ -44,6 +46,7 @@ SITE = "site"
 TAG = "tag"
 TIMESTAMP = "timestamp"
 TIME_TEXT = "time"
+UTC_OFFSET = "utc_offset"
 POSITION = "position"
 TITLE = "title"
 BODY = "body"
@@ -119,6 +122,7 @@ def build_schema() -> Schema:
             TAG: KEYWORD(stored=True, commas=True, scorable=False),
             TIMESTAMP: DATETIME(sortable=True),
             TIME_TEXT: STORED(),
+            UTC_OFFSET: STORED(),
             POSITION: NUMERIC(int, stored=True, sortable=True),
             TITLE: TEXT(analyzer=text, stored=True, field_boost=TEXT_FIELDS[TITLE]),
             BODY: TEXT(analyzer=text, stored=True),
@@ -164,7 +168,10 @@ def entry_document(thread: Thread, entry: Entry) -> dict[str, Any]:
         AUTHOR_URL: entry.author_url,
         SOURCE: thread.source,
         STATUS: entry.status,
-        TIME_TEXT: entry.timestamp.isoformat() if entry.timestamp else None,
+        # Stored as aware UTC text (a zone-less time read as UTC); the source's offset
+        # is kept beside, None when it stated no zone.
+        TIME_TEXT: to_utc(entry.timestamp).isoformat() if entry.timestamp else None,
+        UTC_OFFSET: entry.utc_offset,
     }
     # Whoosh cannot index None; leave absent values out of the document.
     if entry.author:

@@ -42,6 +42,7 @@ from .schema import (
     TIME_TEXT,
     TIMESTAMP,
     TITLE,
+    UTC_OFFSET,
     to_index_time,
 )
 
@@ -103,17 +104,17 @@ def merge_documents(
     merged = old | {key: value for key, value in new.items() if value not in (None, "")}
     if PARENT in old and PARENT not in new:
         merged[PARENT], merged[DEPTH] = old[PARENT], old[DEPTH]
-    old_time, new_time = old.get(TIME_TEXT) or "", new.get(TIME_TEXT) or ""
-    if _has_zone(old_time) and new_time and not _has_zone(new_time):
-        merged[TIME_TEXT] = old_time
+    old_zoned = old.get(TIME_TEXT) and old.get(UTC_OFFSET) is not None
+    new_zoneless = new.get(TIME_TEXT) and new.get(UTC_OFFSET) is None
+    if old_zoned and new_zoneless:
+        merged[TIME_TEXT] = old[TIME_TEXT]
         merged[TIMESTAMP] = old[TIMESTAMP]
+        merged[UTC_OFFSET] = old[UTC_OFFSET]
+    elif new.get(TIME_TEXT):
+        merged[UTC_OFFSET] = new.get(UTC_OFFSET)
     if old_size >= new_size:
         merged[POSITION] = old[POSITION]
     return merged
-
-
-def _has_zone(iso: str) -> bool:
-    return len(iso) > 19 and iso[19:].lstrip(".0123456789")[:1] in ("+", "-", "Z")
 
 
 def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -> Any:

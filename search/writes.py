@@ -327,7 +327,7 @@ def _parent_problems(
 
 def _indexed_in(index: ThreadIndex, entry_id: str, thread_id: str) -> bool:
     try:
-        return bool(get_entry(index, entry_id)["thread_id"] == thread_id)
+        return get_entry(index, entry_id).thread_id == thread_id
     except NotFoundError:
         return False
 

@@ -90,8 +90,8 @@ def test_stats(client: FlaskClient, seed_index_dir: object) -> None:
     assert body["entries"] == 27
     assert body["threads"] == 1
     assert body["kinds"] == {"comment": 23, "post": 1, "trackback": 3}
-    assert body["first"] == "2005-10-01T14:01:00"
-    assert body["last"] == "2005-10-24T14:58:00"
+    assert body["first"] == "2005-10-01T14:01:00+00:00"
+    assert body["last"] == "2005-10-24T14:58:00+00:00"
     assert body["index_dir"] == str(seed_index_dir)
 
 

@@ -100,7 +100,7 @@ def _state(directory: Path) -> dict[str, Any]:
         body = stats(index)
     finally:
         index.close()
-    return {"entries": body["entries"], "generation": body["generation"], "kinds": body["kinds"]}
+    return {"entries": body.entries, "generation": body.generation, "kinds": body.kinds}
 
 
 def _files(directory: Path) -> dict[str, bytes]:

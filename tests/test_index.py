@@ -23,14 +23,16 @@ SEED_KINDS = {"comment": 23, "post": 1, "trackback": 3}
 
 def summary(index: ThreadIndex) -> dict[str, Any]:
     body = stats(index)
-    return {k: body[k] for k in ("entries", "threads", "kinds", "first", "last", "generation")}
+    return {
+        k: getattr(body, k) for k in ("entries", "threads", "kinds", "first", "last", "generation")
+    }
 
 
 def test_the_seed_ingests_to_27_entries(index: ThreadIndex) -> None:
     body = stats(index)
-    assert body["entries"] == 27
-    assert body["threads"] == 1
-    assert body["kinds"] == SEED_KINDS
+    assert body.entries == 27
+    assert body.threads == 1
+    assert body.kinds == SEED_KINDS
 
 
 def test_ingesting_twice_leaves_27(tmp_path: Path) -> None:
@@ -42,9 +44,9 @@ def test_ingesting_twice_leaves_27(tmp_path: Path) -> None:
     finally:
         index.close()
     assert first.entries == second.entries == 27
-    assert body["entries"] == 27
-    assert body["kinds"] == SEED_KINDS
-    assert body["generation"] == 2
+    assert body.entries == 27
+    assert body.kinds == SEED_KINDS
+    assert body.generation == 2
 
 
 def test_ingesting_the_same_file_twice_in_one_run(tmp_path: Path) -> None:
@@ -54,14 +56,14 @@ def test_ingesting_the_same_file_twice_in_one_run(tmp_path: Path) -> None:
         body = stats(index)
     finally:
         index.close()
-    assert body["entries"] == 27
-    assert body["kinds"] == SEED_KINDS
+    assert body.entries == 27
+    assert body.kinds == SEED_KINDS
 
 
 def test_reopening_the_seed_index(seed_index_dir: Path) -> None:
     index = open_index(seed_index_dir)
     try:
-        assert stats(index)["entries"] == 27
+        assert stats(index).entries == 27
     finally:
         index.close()
 
@@ -118,8 +120,8 @@ def test_a_failed_first_ingest_leaves_an_empty_index(failed_first: ThreadIndex) 
 
 def test_stats_of_an_index_whose_first_ingest_failed(failed_first: ThreadIndex) -> None:
     body = stats(failed_first)
-    assert body["entries"] == 0
-    assert body["generation"] == -1
+    assert body.entries == 0
+    assert body.generation == -1
 
 
 def test_search_of_an_empty_index(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def state(directory: Path) -> tuple[int, int]:
         body = stats(index)
     finally:
         index.close()
-    return body["entries"], body["generation"]
+    return body.entries, body.generation
 
 
 @pytest.mark.parametrize("name", list(BAD))

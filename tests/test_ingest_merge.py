@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 from threadsearch import get_thread, ingest_paths, open_index, search
@@ -22,16 +23,17 @@ def test_three_whizzy_files_give_one_thread_of_38_comments(tmp_path: Path) -> No
         ingest_paths(index, list(WHIZZY))
         thread = get_thread(index, CISCO)
         result = search(index, SearchRequest(q="", thread=[CISCO], per_page=1))
-    kinds = [e["kind"] for e in thread["entries"]]
-    assert thread["title"] == "Cisco 7941, Asterisk and SIP"
+    kinds = [e.kind for e in thread.entries]
+    assert thread.title == "Cisco 7941, Asterisk and SIP"
     assert kinds.count("comment") == 38 and kinds.count("post") == 1
-    assert [e["position"] for e in thread["entries"]] == list(range(39))
+    assert [e.position for e in thread.entries] == list(range(39))
     # The page knows the threading, the feeds do not: the merge keeps it.
-    depths = [e["depth"] for e in thread["entries"] if e["kind"] == "comment"]
+    depths = [e.depth for e in thread.entries if e.kind == "comment"]
     assert (depths.count(1), depths.count(2), depths.count(3)) == (28, 8, 2)
     # The feeds know the zone, the page does not: the merge keeps UTC.
-    first = next(e for e in thread["entries"] if e["id"] == entry_id_for(CISCO, "136"))
-    assert first["timestamp"] == "2017-02-26T16:48:15+00:00"
+    first = next(e for e in thread.entries if e.id == entry_id_for(CISCO, "136"))
+    assert first.timestamp == datetime(2017, 2, 26, 16, 48, 15, tzinfo=timezone.utc)
+    assert first.utc_offset == 0  # the feed's "+0000"; the page states no zone
     assert result.total == 39
 
 
@@ -40,5 +42,5 @@ def test_order_of_files_does_not_matter(tmp_path: Path) -> None:
     for name, files in (("forward", WHIZZY), ("backward", list(reversed(WHIZZY)))):
         with open_index(tmp_path / name, create=True) as index:
             ingest_paths(index, list(files))
-            counts.append(get_thread(index, CISCO)["entry_count"])
+            counts.append(get_thread(index, CISCO).entry_count)
     assert counts == [39, 39]

@@ -35,10 +35,9 @@ def facet(result: SearchResult, name: str) -> list[tuple[Any, int, bool]]:
     return [(v.value, v.count, v.selected) for v in result.facets[name].values]
 
 
-def seed_entries(index: ThreadIndex) -> list[dict[str, Any]]:
-    thread_id = list_threads(index)["threads"][0]["id"]
-    entries: list[dict[str, Any]] = get_thread(index, thread_id)["entries"]
-    return entries
+def seed_entries(index: ThreadIndex) -> list[Entry]:
+    thread_id = list_threads(index).threads[0].id
+    return get_thread(index, thread_id).entries
 
 
 def test_bounty_hunters_finds_the_post_and_entry_9(index: ThreadIndex) -> None:
@@ -58,13 +57,13 @@ def test_refugee_finds_entries_that_only_say_refugees(index: ThreadIndex) -> Non
     only_plural = [
         e
         for e in seed_entries(index)
-        if "refugees" in e["body"].lower() and not re.search(r"\brefugee\b", e["body"], re.I)
+        if "refugees" in e.body.lower() and not re.search(r"\brefugee\b", e.body, re.I)
     ]
     assert only_plural  # the seed has some (the post, entries 4, 12, 19, 23, 24)
     result = run(index, q="refugee", per_page=100)
     assert result.total == 13
     found = {hit.id for hit in result.hits}
-    assert {e["id"] for e in only_plural} <= found
+    assert {e.id for e in only_plural} <= found
 
 
 def test_kind_facet_on_an_empty_query(index: ThreadIndex) -> None:

@@ -77,7 +77,7 @@ def test_date_sort_equals_whoosh_sortedby(mixed: ThreadIndex, sort: str) -> None
     slow = searcher.search(q, limit=None, sortedby=TIMESTAMP, reverse=sort == "newest")
     timed = [h for h in slow if h.get("time")]
     expected = [h["time"] for h in timed][:20]
-    assert [h.timestamp for h in result.hits] == expected
+    assert [h.timestamp.isoformat() for h in result.hits if h.timestamp] == expected
 
 
 def test_relevance_page_equals_whoosh_search(mixed: ThreadIndex) -> None:

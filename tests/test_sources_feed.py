@@ -218,7 +218,9 @@ def test_feed_odd_items_are_warned_about():
     assert thread.title == "1"
     assert entry.id == entry_id_for(thread.id, "c-7")
     assert entry.author is None  # a bare e-mail address names no one
-    assert entry.timestamp == datetime(2009, 12, 8, 7, 29, 11)  # -0000: zone unknown
+    # -0000: zone unknown, so naive (the index reads it as UTC) with no offset
+    assert entry.timestamp == datetime(2009, 12, 8, 7, 29, 11)
+    assert entry.utc_offset is None
     assert entry.body == "plain & simple"
     assert warnings == [
         "feed.xml, line 5: an item has no link, so the post it comments on is unknown; skipped",

@@ -89,13 +89,16 @@ def test_jsonl_sample_naive_times_stay_naive_without_timezone() -> None:
     post = parse_file(DATA / "threads.jsonl")[1].entries[0]
     assert post.timestamp == datetime(2019, 6, 1, 12, 30)
     assert post.timestamp.tzinfo is None
+    assert post.utc_offset is None
 
 
 def test_jsonl_sample_naive_times_localized_with_timezone() -> None:
     threads = parse_file(DATA / "threads.jsonl", timezone=ZoneInfo("Europe/London"))
     # 12:30 British Summer Time is 11:30 UTC; aware times are untouched
     assert threads[1].entries[0].timestamp == datetime(2019, 6, 1, 11, 30, tzinfo=UTC)
+    assert threads[1].entries[0].utc_offset == 60
     assert threads[0].entries[0].timestamp == datetime(2015, 1, 10, 21, 4, tzinfo=UTC)
+    assert threads[0].entries[0].utc_offset == 0
 
 
 def test_jsonl_computed_thread_id_uses_canonical_url() -> None:
@@ -150,6 +153,7 @@ def hand_made_threads() -> list[Thread]:
                 author="Ann",
                 author_url="https://ann.example",
                 timestamp=datetime(2020, 2, 29, 23, 59, 59, 123456, tzinfo=UTC),
+                utc_offset=0,
                 title="Émoji 🎉",
                 url="https://blog.example/p/1",
             ),
@@ -161,6 +165,7 @@ def hand_made_threads() -> list[Thread]:
                 body="> quoted\nreply",
                 quoted="quoted",
                 timestamp=datetime(2020, 3, 1, tzinfo=UTC),
+                utc_offset=0,
                 depth=1,
                 mentions=["Ann", "Bob"],
                 status="spam",
@@ -259,7 +264,7 @@ def test_jsonl_dump_writes_naive_time_without_zone_and_kind_as_word() -> None:
     assert data["entries"][1]["kind"] == "pingback"
 
 
-def test_jsonl_dump_converts_other_zones_to_utc() -> None:
+def test_jsonl_dump_writes_the_time_at_the_entrys_offset() -> None:
     entry = Entry(
         id="x-0",
         thread_id="x",
@@ -267,7 +272,11 @@ def test_jsonl_dump_converts_other_zones_to_utc() -> None:
         position=0,
         timestamp=datetime(2021, 6, 1, 12, 0, tzinfo=ZoneInfo("Europe/Paris")),
     )
-    assert EntrySchema().dump(entry)["timestamp"] == "2021-06-01T10:00:00Z"
+    assert entry.timestamp == datetime(2021, 6, 1, 10, 0, tzinfo=UTC)
+    assert entry.utc_offset == 120
+    dumped = EntrySchema().dump(entry)
+    assert dumped["timestamp"] == "2021-06-01T12:00:00+02:00"
+    assert EntrySchema().load(dumped) == entry
 
 
 def test_jsonl_thread_schema_loads_many() -> None:

@@ -64,7 +64,7 @@ def test_seed_post(seed: Thread) -> None:
     post = seed.entries[0]
     assert (post.kind, post.position, post.depth, post.author) == ("post", 0, 0, "Martyn")
     assert post.id == entry_id_for(seed.id, "post")
-    assert post.timestamp is None
+    assert post.local_timestamp is None
     assert post.body.startswith("Contrary to what one might expect, the North Korea-China")
     assert post.body.endswith("the number of desperate North Korean refugees fleeing into China.")
     assert "The Discussion" not in post.body
@@ -102,16 +102,20 @@ def test_seed_comments_have_no_author_or_title(seed: Thread) -> None:
 
 
 def test_seed_timestamps_read_the_twelve_hour_clock(seed: Thread) -> None:
-    assert seed.entries[1].timestamp == datetime(2005, 10, 1, 14, 1)
-    assert seed.entries[13].timestamp == datetime(2005, 10, 2, 0, 4)
-    assert seed.entries[23].timestamp == datetime(2005, 10, 11, 0, 8)
-    assert seed.entries[26].timestamp == datetime(2005, 10, 24, 14, 58)
-    assert all(e.timestamp is not None and e.timestamp.tzinfo is None for e in seed.entries[1:])
+    assert seed.entries[1].local_timestamp == datetime(2005, 10, 1, 14, 1)
+    assert seed.entries[13].local_timestamp == datetime(2005, 10, 2, 0, 4)
+    assert seed.entries[23].local_timestamp == datetime(2005, 10, 11, 0, 8)
+    assert seed.entries[26].local_timestamp == datetime(2005, 10, 24, 14, 58)
+    # The page states no zone: naive times (the index reads them as UTC), no offset.
+    for entry in seed.entries[1:]:
+        assert entry.timestamp == entry.local_timestamp
+        assert entry.timestamp is not None and entry.timestamp.tzinfo is None
+        assert entry.utc_offset is None
 
 
 def test_seed_timestamps_localized_with_timezone() -> None:
     thread, _ = parse_one(SEED, timezone=ZoneInfo("Asia/Shanghai"))
-    assert thread.entries[1].timestamp == datetime(2005, 10, 1, 6, 1, tzinfo=timezone.utc)
+    assert thread.entries[1].local_timestamp == datetime(2005, 10, 1, 6, 1, tzinfo=timezone.utc)
 
 
 def test_seed_mojibake_repaired(seed: Thread) -> None:
@@ -151,7 +155,7 @@ def test_seed_mentions_exact(seed: Thread) -> None:
 def test_variant_twelve_am_and_pm() -> None:
     thread, warnings = parse_one(TEXT / "twelve_oclock.txt")
     assert warnings == []
-    assert [e.timestamp for e in thread.entries[1:]] == [
+    assert [e.local_timestamp for e in thread.entries[1:]] == [
         datetime(2006, 1, 9, 0, 5),
         datetime(2006, 1, 9, 12, 0),
         datetime(2006, 1, 9, 23, 59),
@@ -173,7 +177,7 @@ def test_variant_date_lines_inside_content_are_kept() -> None:
         "October 1, 2005 @ 2:01 pm | moved\nOctober 2, 2005 @ 9:30 am\n\n"
         "Posted by the organisers, no less."
     )
-    assert thread.entries[1].timestamp == datetime(2005, 10, 3, 8, 0)
+    assert thread.entries[1].local_timestamp == datetime(2005, 10, 3, 8, 0)
 
 
 def test_variant_posted_by_inside_a_comment_is_text() -> None:
@@ -272,7 +276,7 @@ def test_variant_unsigned_crlf_bom_page() -> None:
         "A post with no byline, saved with a byte-order mark and CRLF line endings.\n\n"
         "Martyn, Will: this one is for you."
     )
-    assert [(e.body, e.timestamp) for e in thread.entries[1:]] == [
+    assert [(e.body, e.local_timestamp) for e in thread.entries[1:]] == [
         ("Martyn: the byline is missing, not the author.", datetime(2006, 2, 28, 18, 30)),
         ("A closing line whose date cannot exist.", None),
     ]

@@ -90,7 +90,7 @@ def test_webpage_whizzy_post() -> None:
     post = thread.entries[0]
     assert post.title == "Cisco 7941, Asterisk and SIP"
     assert post.author == "will"
-    assert post.timestamp == datetime(2017, 2, 23)
+    assert post.local_timestamp == datetime(2017, 2, 23)
     assert post.depth == 0 and post.parent_id is None
     assert post.url == WHIZZY_URL
     assert post.body.startswith("Edit: I heard that Cisco have now removed the SIP firmware")
@@ -106,7 +106,7 @@ def test_webpage_whizzy_top_level_comment() -> None:
     assert comment.kind == "comment"
     assert comment.author == "Adan"
     assert comment.author_url is None
-    assert comment.timestamp == datetime(2017, 2, 26, 16, 48)
+    assert comment.local_timestamp == datetime(2017, 2, 26, 16, 48)
     assert comment.parent_id is None
     assert comment.depth == 1
     assert comment.url == WHIZZY_URL + "#comment-136"
@@ -120,7 +120,7 @@ def test_webpage_whizzy_replies_know_their_parents() -> None:
     reply = by_number(thread, 137)
     assert reply.author == "Will Cooke"
     assert reply.author_url == "https://whizzy.org/"
-    assert reply.timestamp == datetime(2017, 2, 27, 20, 30)
+    assert reply.local_timestamp == datetime(2017, 2, 27, 20, 30)
     assert reply.parent_id == entry_id_for(thread.id, "136")
     assert reply.depth == 2
     assert reply.body.startswith("Hi Adan!\n\nI read somewhere")
@@ -136,10 +136,10 @@ def test_webpage_whizzy_replies_know_their_parents() -> None:
 def test_webpage_whizzy_with_timezone_gives_utc() -> None:
     (thread,) = parse(WHIZZY, timezone=LONDON)
     winter = by_number(thread, 136)
-    assert winter.timestamp == datetime(2017, 2, 26, 16, 48, tzinfo=timezone.utc)
+    assert winter.local_timestamp == datetime(2017, 2, 26, 16, 48, tzinfo=timezone.utc)
     summer = by_number(thread, 6648)  # April 22, 2021 at 5:11 pm, British Summer Time
-    assert summer.timestamp == datetime(2021, 4, 22, 16, 11, tzinfo=timezone.utc)
-    assert thread.entries[0].timestamp == datetime(2017, 2, 23, tzinfo=timezone.utc)
+    assert summer.local_timestamp == datetime(2021, 4, 22, 16, 11, tzinfo=timezone.utc)
+    assert thread.entries[0].local_timestamp == datetime(2017, 2, 23, tzinfo=timezone.utc)
 
 
 def feed_times(corpora: Path) -> dict[str, datetime]:
@@ -155,7 +155,9 @@ def feed_times(corpora: Path) -> dict[str, datetime]:
 
 def page_times(**options: Any) -> dict[str, datetime]:
     (thread,) = parse(WHIZZY, **options)
-    return {e.id.rpartition("-")[2]: e.timestamp for e in thread.entries[1:] if e.timestamp}
+    return {
+        e.id.rpartition("-")[2]: e.local_timestamp for e in thread.entries[1:] if e.local_timestamp
+    }
 
 
 def test_webpage_whizzy_local_times_are_the_feeds_plus_0_or_1_hour(corpora: Path) -> None:
@@ -205,7 +207,7 @@ def test_webpage_netapp_post() -> None:
     (thread,) = parse(NETAPP)
     post = thread.entries[0]
     assert post.author is None
-    assert post.timestamp == datetime(2013, 8, 5, 8, 0)
+    assert post.local_timestamp == datetime(2013, 8, 5, 8, 0)
     assert post.body.startswith("Пару недель назад мне в руки попал текст")
     assert post.body.endswith("вторая половина документа – в следующем посте. Продолжение следует.")
     assert "Метки" not in post.body
@@ -219,11 +221,11 @@ def test_webpage_netapp_comments_are_flat() -> None:
     assert first.id == entry_id_for(thread.id, "8837")
     assert first.kind == "comment"
     assert first.author == "Евгений"
-    assert first.timestamp == datetime(2013, 8, 5, 12, 52)
+    assert first.local_timestamp == datetime(2013, 8, 5, 12, 52)
     assert first.body.startswith("Я так понимаю у HP это нормальная практика")
     assert first.url is None
     assert comments[-1].author == "litweg"
-    assert comments[-1].timestamp == datetime(2013, 9, 30, 3, 12)
+    assert comments[-1].local_timestamp == datetime(2013, 9, 30, 3, 12)
 
 
 def test_webpage_netapp_linked_author_loses_the_colon() -> None:
@@ -231,7 +233,7 @@ def test_webpage_netapp_linked_author_loses_the_colon() -> None:
     linked = by_number(thread, 8855)
     assert linked.author == "Андрей Вахитов"
     assert linked.author_url == "http://vmind.ru"
-    assert linked.timestamp == datetime(2013, 8, 6, 0, 38)
+    assert linked.local_timestamp == datetime(2013, 8, 6, 0, 38)
     assert by_number(thread, 8840).author == "romx"
     assert by_number(thread, 8840).author_url is None  # "../index.html" names no host
     assert by_number(thread, 8840).body.startswith("Евгений:\n\nТолерантнее надо быть.")
@@ -239,7 +241,9 @@ def test_webpage_netapp_linked_author_loses_the_colon() -> None:
 
 def test_webpage_netapp_with_timezone_gives_utc() -> None:
     (thread,) = parse(NETAPP, timezone=ZoneInfo("Europe/Moscow"))
-    assert by_number(thread, 8855).timestamp == datetime(2013, 8, 5, 20, 38, tzinfo=timezone.utc)
+    linked = by_number(thread, 8855)
+    assert linked.timestamp == datetime(2013, 8, 5, 20, 38, tzinfo=timezone.utc)
+    assert linked.utc_offset == 240  # Moscow, 2013
 
 
 # --- hand-made pages -------------------------------------------------------------------
@@ -266,7 +270,7 @@ def test_webpage_page_without_comments_still_gives_the_post() -> None:
     assert post.id == entry_id_for(thread.id, "post")
     assert post.title == "Hello"
     assert post.author == "Ann"
-    assert post.timestamp == datetime(2020, 1, 5, 9, 0, tzinfo=timezone.utc)
+    assert post.local_timestamp == datetime(2020, 1, 5, 9, 0, tzinfo=timezone.utc)
     assert post.body == "First.\n\nSecond."
 
 
@@ -306,7 +310,7 @@ def test_webpage_threaded_page_skips_unmoderated_comments() -> None:
     ]
     bob = thread.entries[1]
     assert bob.body == "Hello\n\nSecond paragraph"
-    assert bob.timestamp == datetime(2015, 3, 3, 9, 5)
+    assert bob.local_timestamp == datetime(2015, 3, 3, 9, 5)
     assert bob.url == "http://blog.example.com/p/1#comment-1"
     assert thread.entries[2].body == "Reply to Eve"
     assert thread.entries[3].author_url == "http://other.example/post"

@@ -365,6 +365,7 @@ def test_wxr_gmt_zero_falls_back_to_local_time() -> None:
     # the local fields state no zone: naive, as context.localize leaves them
     assert post.timestamp == datetime(2008, 1, 2, 3, 4, 5)
     assert ann.timestamp == datetime(2008, 1, 3, 10, 0, 0)
+    assert (post.utc_offset, ann.utc_offset, bob.utc_offset) == (None, None, 0)
     assert ann.author_url is None
     assert bob.timestamp == utc(2008, 1, 3, 12, 0, 0)
 

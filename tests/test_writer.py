@@ -25,11 +25,11 @@ def _snapshot(directory: Path) -> tuple[dict[str, object], list[tuple[str, int, 
     try:
         body = stats(index)
         thread = get_thread(index, CISCO)
-        entries = [(e["id"], e["position"], e["depth"]) for e in thread["entries"]]
+        entries = [(e.id, e.position, e.depth) for e in thread.entries]
         hits = search(index, SearchRequest(q="asterisk", per_page=100)).total
     finally:
         index.close()
-    return {"entries": body["entries"], "kinds": body["kinds"], "hits": hits}, entries
+    return {"entries": body.entries, "kinds": body.kinds, "hits": hits}, entries
 
 
 def test_small_batches_in_workers_equal_one_batch(
@@ -57,5 +57,5 @@ def test_reingest_in_batches_replaces_documents(
     index = open_index(tmp_path, create=True)
     ingest_paths(index, [SEED])
     ingest_paths(index, [SEED])
-    assert stats(index)["entries"] == 27
+    assert stats(index).entries == 27
     index.close()

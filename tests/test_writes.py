@@ -36,9 +36,9 @@ WHEN = datetime(2024, 5, 1, 9, 30, tzinfo=timezone.utc)
 
 def seed_thread(index: ThreadIndex) -> str:
     """The id of the seed's one thread."""
-    threads = list_threads(index)["threads"]
+    threads = list_threads(index).threads
     assert len(threads) == 1
-    return str(threads[0]["id"])
+    return threads[0].id
 
 
 def kettle(thread_id: str = "kettle", comments: int = 2) -> Thread:
@@ -301,7 +301,7 @@ def test_add_threads_rejects_and_writes_nothing(
     assert str(caught.value).startswith(f"{where}, field {field}: {message}")
     assert "Nothing was written" in str(caught.value)
     assert snapshot(seed_index_copy) == before
-    assert stats(store)["entries"] == 27
+    assert stats(store).entries == 27
 
 
 @pytest.mark.parametrize("case", ["unknown kind", "naive timestamp", "thread with no entries"])
@@ -335,7 +335,7 @@ def test_a_reply_may_name_a_parent_already_in_the_index(store: ThreadIndex) -> N
     add_threads(store, [kettle(comments=1)])
     reply = Entry("kettle-7", "kettle", "comment", 7, body="Agreed.", parent_id="kettle-1")
     assert add_threads(store, [replace(kettle(), entries=[reply])]) == WriteResult(1, 1)
-    assert get_entry(store, "kettle-7")["parent_id"] == "kettle-1"
+    assert get_entry(store, "kettle-7").parent_id == "kettle-1"
 
 
 def test_a_parent_in_another_indexed_thread_is_rejected(
@@ -366,7 +366,7 @@ def test_replace_thread_needs_every_parent_in_the_new_version(store: ThreadIndex
         )
         for n in (1, 2)
     ]
-    assert get_thread(store, "kettle")["entry_count"] == 3
+    assert get_thread(store, "kettle").entry_count == 3
 
 
 def test_a_valid_thread_beside_a_bad_one_is_not_written(store: ThreadIndex) -> None:
@@ -387,15 +387,17 @@ def test_add_threads_writes_every_thread_in_one_commit(
     assert result == WriteResult(threads=2, entries=5)
     assert result.to_dict() == {"threads": 2, "entries": 5}
     assert store.generation == generation + 1
-    assert stats(store)["entries"] == 27 + 5
+    assert stats(store).entries == 27 + 5
     thread = get_thread(store, "kettle")
-    assert [(e["id"], e["kind"], e["parent_id"]) for e in thread["entries"]] == [
+    assert [(e.id, e.kind, e.parent_id) for e in thread.entries] == [
         ("kettle-0", "post", None),
         ("kettle-1", "comment", "kettle-0"),
         ("kettle-2", "comment", "kettle-0"),
     ]
-    assert thread["tags"] == ["home"]
-    assert get_entry(store, "kettle-2")["timestamp"] == "2024-05-01T11:30:00+00:00"
+    assert thread.tags == ["home"]
+    assert get_entry(store, "kettle-2").timestamp == datetime(
+        2024, 5, 1, 11, 30, tzinfo=timezone.utc
+    )
     # Plain segment files, as ingest writes: a searcher reads a compound one whole.
     assert list(seed_index_copy.glob("*.seg")) == []
 
@@ -404,19 +406,19 @@ def test_add_threads_replaces_entries_by_id_and_keeps_the_others(store: ThreadIn
     add_threads(store, [kettle()])
     changed = replace(kettle(), entries=[replace(kettle().entries[1], body="Lemon juice.")])
     assert add_threads(store, [changed]) == WriteResult(threads=1, entries=1)
-    bodies = [e["body"] for e in get_thread(store, "kettle")["entries"]]
+    bodies = [e.body for e in get_thread(store, "kettle").entries]
     assert bodies == [
         "Vinegar descales a kettle.",
         "Lemon juice.",
         "Citric acid works too, reply 2.",
     ]
-    assert stats(store)["entries"] == 27 + 3
+    assert stats(store).entries == 27 + 3
 
 
 def test_add_threads_stores_an_entry_kind_member_as_its_value(store: ThreadIndex) -> None:
     thread = with_entry(kettle(), 1, kind=EntryKind.TRACKBACK)
     add_threads(store, [thread])
-    assert get_entry(store, "kettle-1")["kind"] == "trackback"
+    assert get_entry(store, "kettle-1").kind == "trackback"
     assert thread.entries[1].kind is EntryKind.TRACKBACK  # the caller's entry is untouched
 
 
@@ -427,19 +429,19 @@ def test_replace_thread_removes_entries_missing_from_the_new_version(store: Thre
     new = replace(new, entries=[new.entries[0], replace(new.entries[2], body="Kept, edited.")])
     assert replace_thread(store, new) == WriteResult(threads=1, entries=2)
     assert store.generation == generation + 1
-    entries = get_thread(store, "kettle")["entries"]
-    assert [(e["id"], e["body"]) for e in entries] == [
+    entries = get_thread(store, "kettle").entries
+    assert [(e.id, e.body) for e in entries] == [
         ("kettle-0", "Vinegar descales a kettle."),
         ("kettle-2", "Kept, edited."),
     ]
-    assert stats(store)["entries"] == 27 + 2
+    assert stats(store).entries == 27 + 2
 
 
 def test_replace_thread_adds_a_new_thread(store: ThreadIndex) -> None:
     seed = seed_thread(store)
     assert replace_thread(store, kettle()) == WriteResult(threads=1, entries=3)
-    assert get_thread(store, "kettle")["entry_count"] == 3
-    assert get_thread(store, seed)["entry_count"] == 27
+    assert get_thread(store, "kettle").entry_count == 3
+    assert get_thread(store, seed).entry_count == 27
 
 
 def test_delete_thread_removes_its_entries(store: ThreadIndex) -> None:
@@ -447,7 +449,7 @@ def test_delete_thread_removes_its_entries(store: ThreadIndex) -> None:
     assert delete_thread(store, "kettle") == 3
     with pytest.raises(NotFoundError):
         get_thread(store, "kettle")
-    assert stats(store)["entries"] == 27
+    assert stats(store).entries == 27
 
 
 def test_delete_thread_of_an_unknown_id_raises_and_commits_nothing(
@@ -491,7 +493,7 @@ def test_add_threads_waits_for_the_other_writer_to_finish(
         result = add_threads(store, [kettle()], wait=120, on_busy=on_busy)
     assert calls == ["busy"]
     assert result == WriteResult(threads=1, entries=3)
-    assert get_thread(store, "kettle")["entry_count"] == 3
+    assert get_thread(store, "kettle").entry_count == 3
 
 
 def test_every_writer_of_the_index_reports_busy(store: ThreadIndex, seed_index_copy: Path) -> None:
@@ -509,7 +511,7 @@ def test_every_writer_of_the_index_reports_busy(store: ThreadIndex, seed_index_c
         with pytest.raises(IndexBusyError), store.writer():
             pass
         assert snapshot(seed_index_copy) == before
-    assert get_thread(store, seed)["entry_count"] == 27
+    assert get_thread(store, seed).entry_count == 27
 
 
 # --- documentation ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,17 @@ from whoosh.searching import Searcher
 
 from ..errors import InvalidFilterError, NotFoundError
 from ..index import ThreadIndex
-from ..model import Hit, SearchRequest, SearchResult
+from ..model import (
+    Entry,
+    Hit,
+    SearchRequest,
+    SearchResult,
+    SimilarResult,
+    Stats,
+    Thread,
+    ThreadPage,
+    ThreadSummary,
+)
 from ..schema import (
     AUTHOR,
     AUTHOR_URL,
@@ -38,6 +49,7 @@ from ..schema import (
     POSITION,
     QUOTED,
     SITE,
+    SOURCE,
     SPELL,
     STATUS,
     TAG,
@@ -47,6 +59,7 @@ from ..schema import (
     TIME_TEXT,
     TITLE,
     URL,
+    UTC_OFFSET,
     build_schema,
 )
 from .columns import NO_TIME, Columns, columns_for
@@ -284,12 +297,19 @@ def _hit(
         thread_title=fields.get(THREAD_TITLE) or "",
         kind=fields[KIND],
         author=fields.get(AUTHOR),
-        timestamp=fields.get(TIME_TEXT),
+        timestamp=_time(fields),
         position=fields[POSITION],
         score=score,
         snippet=snippet(q, fields),
         collapsed=collapsed,
+        utc_offset=fields.get(UTC_OFFSET),
     )
+
+
+def _time(fields: dict[str, Any]) -> datetime | None:
+    """The stored time: aware UTC ISO text (schema version 3 on)."""
+    text = fields.get(TIME_TEXT)
+    return datetime.fromisoformat(text) if text else None
 
 
 def snippet(q: wq.Query, fields: dict[str, Any]) -> str:
@@ -330,64 +350,80 @@ def _docs_for_term(searcher: Searcher, field: str, value: str) -> list[int]:
     return sorted(searcher.docs_for_query(wq.Term(field, value)))
 
 
-def entry_view(fields: dict[str, Any]) -> dict[str, Any]:
-    """An entry's stored fields under their public names, full text."""
-    return {
-        "id": fields[ID_FIELD],
-        "thread_id": fields[THREAD],
-        "thread_title": fields.get(THREAD_TITLE) or "",
-        "kind": fields[KIND],
-        "position": fields[POSITION],
-        "author": fields.get(AUTHOR),
-        "author_url": fields.get(AUTHOR_URL),
-        "timestamp": fields.get(TIME_TEXT),
-        "title": fields.get(TITLE) or None,
-        "body": fields.get(BODY) or "",
-        "quoted": fields.get(QUOTED) or "",
-        "parent_id": fields.get(PARENT),
-        "depth": fields.get(DEPTH, 0),
-        "mentions": _split(fields.get(MENTIONS)),
-        "url": fields.get(URL),
-        "status": fields.get(STATUS),
-    }
+def entry_from_fields(fields: dict[str, Any]) -> Entry:
+    """An entry from its stored fields, full text, with its thread's title."""
+    return Entry(
+        id=fields[ID_FIELD],
+        thread_id=fields[THREAD],
+        thread_title=fields.get(THREAD_TITLE) or "",
+        kind=fields[KIND],
+        position=fields[POSITION],
+        author=fields.get(AUTHOR),
+        author_url=fields.get(AUTHOR_URL),
+        timestamp=_time(fields),
+        utc_offset=fields.get(UTC_OFFSET),
+        title=fields.get(TITLE) or None,
+        body=fields.get(BODY) or "",
+        quoted=fields.get(QUOTED) or "",
+        parent_id=fields.get(PARENT),
+        depth=fields.get(DEPTH, 0),
+        mentions=_split(fields.get(MENTIONS)),
+        url=fields.get(URL),
+        status=fields.get(STATUS) or "approved",
+    )
 
 
 def _split(value: str | None) -> list[str]:
     return [part for part in (value or "").split(",") if part]
 
 
-def get_entry(index: ThreadIndex, entry_id: str) -> dict[str, Any]:
-    """One entry, full text."""
+def get_entry(index: ThreadIndex, entry_id: str) -> Entry:
+    """One entry, full text, with its thread's title (``Entry.thread_title``)."""
     searcher = index.searcher()
     docs = _docs_for_term(searcher, ID_FIELD, entry_id)
     if not docs:
         raise NotFoundError(f"no entry with id {entry_id!r}", hint="Ids come from search hits.")
-    return entry_view(searcher.stored_fields(docs[0]))
+    return entry_from_fields(searcher.stored_fields(docs[0]))
 
 
-def get_thread(index: ThreadIndex, thread_id: str) -> dict[str, Any]:
-    """A thread with its entries in order, full text."""
+def get_thread(index: ThreadIndex, thread_id: str) -> Thread:
+    """A thread with its entries in position order, full text."""
     searcher = index.searcher()
     docs = _docs_for_term(searcher, THREAD, thread_id)
     if not docs:
         raise NotFoundError(f"no thread with id {thread_id!r}", hint="See GET /threads.")
     stored = sorted((searcher.stored_fields(d) for d in docs), key=lambda f: f[POSITION])
-    return _thread_summary(stored[0], len(stored)) | {"entries": [entry_view(f) for f in stored]}
+    return thread_from_fields(stored)
 
 
-def _thread_summary(fields: dict[str, Any], count: int) -> dict[str, Any]:
-    return {
-        "id": fields[THREAD],
-        "title": fields.get(THREAD_TITLE) or "",
-        "url": fields.get(THREAD_URL),
-        "site": fields.get(SITE),
-        "tags": _split(fields.get(TAG)),
-        "declared_count": fields.get(DECLARED),
-        "entry_count": count,
-    }
+def thread_from_fields(stored: list[dict[str, Any]]) -> Thread:
+    """A thread from its entries' stored fields, in the order given."""
+    first = stored[0]
+    return Thread(
+        id=first[THREAD],
+        title=first.get(THREAD_TITLE) or "",
+        url=first.get(THREAD_URL),
+        site=first.get(SITE),
+        source=first.get(SOURCE),
+        declared_count=first.get(DECLARED),
+        tags=_split(first.get(TAG)),
+        entries=[entry_from_fields(f) for f in stored],
+    )
 
 
-def list_threads(index: ThreadIndex, page: int = 1, per_page: int = 20) -> dict[str, Any]:
+def _thread_summary(fields: dict[str, Any], count: int) -> ThreadSummary:
+    return ThreadSummary(
+        id=fields[THREAD],
+        title=fields.get(THREAD_TITLE) or "",
+        url=fields.get(THREAD_URL),
+        site=fields.get(SITE),
+        tags=_split(fields.get(TAG)),
+        declared_count=fields.get(DECLARED),
+        entry_count=count,
+    )
+
+
+def list_threads(index: ThreadIndex, page: int = 1, per_page: int = 20) -> ThreadPage:
     """Threads by latest activity, with their entry counts."""
     searcher = index.searcher()
     columns = columns_for(index)
@@ -406,20 +442,21 @@ def list_threads(index: ThreadIndex, page: int = 1, per_page: int = 20) -> dict[
         _thread_summary(searcher.stored_fields(int(first_doc[c])), int(counts[c]))
         for c in order[start : start + per_page]
     ]
-    return {"total": len(present), "page": page, "per_page": per_page, "threads": threads}
+    return ThreadPage(total=len(present), page=page, per_page=per_page, threads=threads)
 
 
-def similar(index: ThreadIndex, entry_id: str, limit: int = 10) -> list[Hit]:
+def similar(index: ThreadIndex, entry_id: str, limit: int = 10) -> SimilarResult:
     """The entries most like the given one (Whoosh's more-like-this over the body)."""
     searcher = index.searcher()
     docs = _docs_for_term(searcher, ID_FIELD, entry_id)
     if not docs:
         raise NotFoundError(f"no entry with id {entry_id!r}")
     results = searcher.more_like(docs[0], BODY, top=limit)
-    return [_hit(searcher, wq.Every(), h.docnum, round(float(h.score), 4), None) for h in results]
+    hits = [_hit(searcher, wq.Every(), h.docnum, round(float(h.score), 4), None) for h in results]
+    return SimilarResult(id=entry_id, hits=hits)
 
 
-def stats(index: ThreadIndex) -> dict[str, Any]:
+def stats(index: ThreadIndex) -> Stats:
     """Counts and extents of what the index holds."""
     columns = columns_for(index)
     live = columns.live
@@ -428,18 +465,20 @@ def stats(index: ThreadIndex) -> dict[str, Any]:
     times = columns.time[live & (columns.time != NO_TIME)]
     authors = columns.keyword[AUTHOR].codes
 
-    def iso(value: int) -> str:
-        return str(np.datetime64(int(value - EPOCH_OFFSET), "us").astype("datetime64[s]"))
+    def utc(value: int) -> datetime:
+        # Whole seconds, as the column's microseconds since 0001-01-01 (naive UTC).
+        seconds = int(value - EPOCH_OFFSET) // 1_000_000
+        return datetime.fromtimestamp(seconds, timezone.utc)
 
-    return {
-        "entries": int(np.count_nonzero(live)),
-        "threads": int(len(np.unique(columns.keyword[THREAD].codes[live]))),
-        "authors": int(len(np.unique(authors[live & (authors >= 0)]))),
-        "sites": sorted({v for v in columns.keyword[SITE].values}),
-        "kinds": {kinds.values[i]: int(c) for i, c in enumerate(kind_counts[1:]) if c},
-        "first": iso(times.min()) if len(times) else None,
-        "last": iso(times.max()) if len(times) else None,
-        "generation": index.generation,
-        "index_dir": str(index.path),
-        "size_bytes": sum(p.stat().st_size for p in index.path.iterdir() if p.is_file()),
-    }
+    return Stats(
+        entries=int(np.count_nonzero(live)),
+        threads=int(len(np.unique(columns.keyword[THREAD].codes[live]))),
+        authors=int(len(np.unique(authors[live & (authors >= 0)]))),
+        sites=sorted({v for v in columns.keyword[SITE].values}),
+        kinds={kinds.values[i]: int(c) for i, c in enumerate(kind_counts[1:]) if c},
+        first=utc(times.min()) if len(times) else None,
+        last=utc(times.max()) if len(times) else None,
+        generation=index.generation,
+        index_dir=str(index.path),
+        size_bytes=sum(p.stat().st_size for p in index.path.iterdir() if p.is_file()),
+    )

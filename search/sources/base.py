@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 from typing import BinaryIO, Protocol
 
 from ..model import Thread
@@ -30,7 +30,8 @@ class SourceContext:
     """What a parser knows about the input besides its bytes.
 
     :param path: the file's name as the user gave it, for error messages.
-    :param timezone: the zone to read zone-less local times in; ``None`` keeps them naive.
+    :param timezone: the zone to read zone-less local times in; ``None`` keeps them naive
+        (an entry then reads them as UTC, with ``utc_offset`` None).
     :param include_hidden: also yield drafts, unapproved, spam, deleted and trashed items.
     :param warn: called with a message for each recoverable problem.
     :param base_url: the site's address, for inputs whose links lost their host (a
@@ -48,12 +49,17 @@ class SourceContext:
     base_url: str | None = None
 
     def localize(self, value: datetime) -> datetime:
-        """Apply ``--timezone`` to a naive local time; aware times are made UTC."""
-        if value.tzinfo is None:
-            if self.timezone is None:
-                return value
-            value = value.replace(tzinfo=self.timezone)
-        return value.astimezone(timezone.utc)
+        """Apply ``--timezone`` to a naive local time; aware times are kept as they are.
+
+        The result stays in the source's own zone, so that the offset reaches
+        ``Entry.utc_offset`` (pass :func:`~threadsearch.model.offset_minutes` of it);
+        the :class:`~threadsearch.model.Entry` constructor converts to UTC. Without
+        ``--timezone`` a naive time stays naive: the entry reads it as UTC with no
+        offset.
+        """
+        if value.tzinfo is None and self.timezone is not None:
+            return value.replace(tzinfo=self.timezone)
+        return value
 
 
 class Source(Protocol):

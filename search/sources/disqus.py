@@ -48,7 +48,15 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from ..errors import SourceFormatError
-from ..model import Entry, EntryKind, Thread, canonical_url, entry_id_for, thread_id_for
+from ..model import (
+    Entry,
+    EntryKind,
+    Thread,
+    canonical_url,
+    entry_id_for,
+    offset_minutes,
+    thread_id_for,
+)
 from ..text import html_to_text, repair_text, unescape_fully
 from .base import SourceContext
 from .xmlsafe import iterparse, local_name, release
@@ -306,6 +314,7 @@ def _build_entries(posts: list[_PostRecord], state: _State, context: SourceConte
                 body=post.body,
                 author=post.author,
                 timestamp=post.created,
+                utc_offset=offset_minutes(post.created),
                 parent_id=entry_id_for(post.thread_id, f"d{parent}") if parent else None,
                 depth=_depth(post.dsq_id, parents, depths),
                 status=post.status,

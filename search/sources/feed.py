@@ -56,7 +56,15 @@ from dateutil import parser as date_parser
 from lxml import etree
 
 from ..errors import SourceFormatError
-from ..model import Entry, EntryKind, Thread, canonical_url, entry_id_for, thread_id_for
+from ..model import (
+    Entry,
+    EntryKind,
+    Thread,
+    canonical_url,
+    entry_id_for,
+    offset_minutes,
+    thread_id_for,
+)
 from ..text import html_to_text, repair_text, tidy_paragraphs, unescape_fully
 from .base import SourceContext
 from .xmlsafe import iterparse, local_name, release
@@ -408,6 +416,7 @@ def _build_entries(
                 body=item.body,
                 author=item.author,
                 timestamp=item.timestamp,
+                utc_offset=offset_minutes(item.timestamp),
                 depth=1,
                 url=link,
             )

@@ -52,10 +52,12 @@ thread has a ``url``, else ``thread_id_for("jsonl:" + title)``, and an entry id 
 ``entry_id_for(thread_id, str(position))``. An entry that is replied to (``parent_id``)
 therefore needs either an explicit id or the computed one.
 
-Timestamps are ISO 8601 strings. A time with a zone is converted to UTC; a time without
-one is a naive local time and goes through ``--timezone`` (:meth:`SourceContext.localize`).
-Dumping writes UTC times with a ``Z`` suffix (``2018-03-12T17:00:45Z``) and naive ones
-without a zone, so a dump loads back to an equal thread.
+Timestamps are ISO 8601 strings. A time with a zone keeps its offset as the entry's
+``utc_offset`` (the instant is held in UTC); a time without one is a naive local time and
+goes through ``--timezone`` (:meth:`SourceContext.localize`), or is read as UTC with no
+offset. Dumping writes each time at its entry's offset (``2012-05-01T20:00:00+08:00``,
+``Z`` for UTC) and zone-less ones without a zone, so a dump loads back to an equal
+thread.
 
 Fields not listed are rejected. Policy: the file is read line by line (streaming), blank
 lines are skipped, and the first line that is not valid JSON or breaks the schema stops
@@ -68,7 +70,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dateutil.parser import isoparse
@@ -83,7 +86,16 @@ from marshmallow import (
 )
 
 from ..errors import SourceFormatError
-from ..model import ENTRY_KINDS, Entry, Thread, canonical_url, entry_id_for, thread_id_for
+from ..model import (
+    ENTRY_KINDS,
+    Entry,
+    Thread,
+    canonical_url,
+    entry_id_for,
+    local_time,
+    offset_minutes,
+    thread_id_for,
+)
 from .base import SourceContext
 
 if TYPE_CHECKING:
@@ -105,17 +117,22 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class TimestampField(_DateTimeField):
-    """An ISO 8601 timestamp: aware values become UTC, naive ones stay naive."""
+    """An ISO 8601 timestamp, kept in the zone it states; naive when it states none.
+
+    Dumping writes an entry's time as the source wrote it: at the entry's
+    ``utc_offset`` (``Z`` for 0), or naive when the source stated no zone, so an export
+    re-ingested keeps both the instant and the offset.
+    """
 
     default_error_messages = {"invalid": "Not a valid ISO 8601 timestamp."}
 
     def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if value is None:
             return None
-        if value.tzinfo is None:
-            return value.isoformat()
-        text = value.astimezone(timezone.utc).isoformat()
-        return text.removesuffix("+00:00") + "Z"
+        if value.tzinfo is not None:
+            value = local_time(value, getattr(obj, "utc_offset", offset_minutes(value)))
+        text = value.isoformat()
+        return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
     def _deserialize(
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
@@ -126,8 +143,6 @@ class TimestampField(_DateTimeField):
             parsed: datetime = isoparse(value)
         except (ValueError, OverflowError) as exc:
             raise self.make_error("invalid") from exc
-        if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(timezone.utc)
         return parsed
 
 
@@ -177,14 +192,14 @@ class EntrySchema(Schema):
     def make_entry(self, data: dict[str, Any], **kwargs: Any) -> Entry:
         data.setdefault("id", "")
         data.setdefault("thread_id", "")
-        return Entry(**data)
+        return Entry(**data, utc_offset=offset_minutes(data.get("timestamp")))
 
 
 class ThreadSchema(Schema):
     """A thread with its entries; loads to a :class:`~threadsearch.model.Thread`.
 
     :param source_context: the context whose ``localize`` naive timestamps go through
-        (``--timezone``); without one they stay naive.
+        (``--timezone``); without one they are read as UTC with no offset.
     """
 
     class Meta:
@@ -227,13 +242,16 @@ class ThreadSchema(Schema):
     @post_load
     def make_thread(self, data: dict[str, Any], **kwargs: Any) -> Thread:
         data["id"] = _thread_id(data)
-        thread = Thread(**data)
-        for entry in thread.entries:
-            entry.id = _entry_id(thread.id, entry)
-            entry.thread_id = thread.id
-            if entry.timestamp is not None:
-                entry.timestamp = self.source_context.localize(entry.timestamp)
-        return thread
+        data["entries"] = [self._placed(data["id"], entry) for entry in data["entries"]]
+        return Thread(**data)
+
+    def _placed(self, thread_id: str, entry: Entry) -> Entry:
+        """The entry with its ids filled in and a zone-less time read in ``--timezone``."""
+        changes: dict[str, Any] = {"id": _entry_id(thread_id, entry), "thread_id": thread_id}
+        if entry.timestamp is not None and entry.timestamp.tzinfo is None:
+            local = self.source_context.localize(entry.timestamp)
+            changes |= {"timestamp": local, "utc_offset": offset_minutes(local)}
+        return replace(entry, **changes)
 
 
 def _thread_id(data: Mapping[str, Any]) -> str:

@@ -88,7 +88,16 @@ from typing import BinaryIO
 from dateutil import parser as date_parser
 
 from ..errors import SourceFormatError
-from ..model import Entry, EntryKind, Thread, entry_id_for, make_id, thread_id_for
+from ..model import (
+    Entry,
+    EntryKind,
+    Thread,
+    entry_id_for,
+    make_id,
+    offset_minutes,
+    thread_id_for,
+    to_utc,
+)
 from ..text import html_to_text, repair_text
 from .base import SourceContext
 
@@ -429,7 +438,10 @@ def _timestamp(
 
 
 def _parse_date(value: str, zone: tzinfo | None) -> datetime | None:
-    """A Date header or asctime in UTC; zone-less ones are read in ``zone`` (else UTC)."""
+    """A Date header or asctime, in the zone it states (so its offset is kept).
+
+    Zone-less ones are read in ``zone`` (``--timezone``), else left naive (read as UTC).
+    """
     value = " ".join(value.split())
     if _NUMERIC_ZONE.search(value):
         parts = parsedate_tz(value)
@@ -440,7 +452,7 @@ def _parse_date(value: str, zone: tzinfo | None) -> datetime | None:
                 return None
             offset = timedelta(seconds=parts[9] or 0)
             if abs(offset) <= _MAX_OFFSET:
-                return local.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
+                return local.replace(tzinfo=timezone(offset))
     return _parse_odd_date(value, zone)
 
 
@@ -465,9 +477,9 @@ def _parse_odd_date(value: str, zone: tzinfo | None) -> datetime | None:
             return None
     if parsed.year < 1900:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone or timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    if parsed.tzinfo is None and zone is not None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed
 
 
 def _zone_for(name: str | None, offset: int | None) -> tzinfo | None:
@@ -748,7 +760,7 @@ def _walk(top: _Message, depth: int) -> Iterator[tuple[_Message, int]]:
 def _date_order(message: _Message) -> tuple[int, datetime, int]:
     if message.timestamp is None:
         return (1, datetime.min.replace(tzinfo=timezone.utc), message.order)
-    return (0, message.timestamp, message.order)
+    return (0, to_utc(message.timestamp), message.order)
 
 
 def _title(message: _Message, *, is_root: bool) -> str:
@@ -786,6 +798,7 @@ def _entry(
         body=message.body,
         author=message.author,
         timestamp=message.timestamp,
+        utc_offset=offset_minutes(message.timestamp),
         title=message.subject or None,
         quoted=message.quoted,
         parent_id=parent_id,

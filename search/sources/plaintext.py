@@ -45,7 +45,7 @@ from typing import BinaryIO
 
 from ..errors import SourceFormatError
 from ..mentions import find_mentions
-from ..model import Entry, EntryKind, Thread, entry_id_for, thread_id_for
+from ..model import Entry, EntryKind, Thread, entry_id_for, offset_minutes, thread_id_for
 from ..text import repair_text, tidy_paragraphs, unescape_fully
 from .base import SourceContext
 
@@ -143,13 +143,15 @@ def _read_page(lines: list[str], context: SourceContext) -> Thread:
     else:
         post_end = len(lines)
     thread_id = thread_id_for("text:" + title + "\x1f" + (author or ""))
-    thread = Thread(id=thread_id, title=title, declared_count=_declared(lines, header_at))
     post_lines = lines[body_at:post_end] if closings else _drop_footer(lines[body_at:post_end])
-    thread.entries.append(_make_post(thread_id, post_lines, author))
+    entries = [_make_post(thread_id, post_lines, author)]
     blocks, trailing = _split_blocks(lines, post_end + 1, closings)
     known = [author] if author else []
     for position, block in enumerate(blocks, start=1):
-        thread.entries.append(_make_entry(thread_id, position, block, known, context))
+        entries.append(_make_entry(thread_id, position, block, known, context))
+    thread = Thread(
+        id=thread_id, title=title, declared_count=_declared(lines, header_at), entries=entries
+    )
     _check_trailing(trailing, context)
     _check_count(thread, len(blocks), context)
     return thread
@@ -234,24 +236,27 @@ def _make_entry(
     thread_id: str, position: int, block: _Block, known: list[str], context: SourceContext
 ) -> Entry:
     text = _clean_text(block.lines)
-    entry = Entry(
-        id=entry_id_for(thread_id, str(position)),
-        thread_id=thread_id,
-        kind=EntryKind.COMMENT.value,
-        position=position,
-        body=text,
-        depth=1,
-        timestamp=_timestamp(block, context),
-    )
+    timestamp = _timestamp(block, context)
     paragraphs = text.split("\n\n") if text else []
+    kind, title, body, mentions = EntryKind.COMMENT.value, None, text, []
     if is_trackback_shape(paragraphs):
-        entry.kind = EntryKind.TRACKBACK.value
-        entry.title = paragraphs[0]
-        entry.body = "\n\n".join(paragraphs[1:])
+        kind, title, body = EntryKind.TRACKBACK.value, paragraphs[0], "\n\n".join(paragraphs[1:])
     else:
         if not text:
             context.warn(f"{context.path}, line {block.line_number}: comment {position} is empty")
-        entry.mentions = find_mentions(text, known)
+        mentions = find_mentions(text, known)
+    entry = Entry(
+        id=entry_id_for(thread_id, str(position)),
+        thread_id=thread_id,
+        kind=kind,
+        position=position,
+        title=title,
+        body=body,
+        depth=1,
+        timestamp=timestamp,
+        utc_offset=offset_minutes(timestamp),
+        mentions=mentions,
+    )
     return entry
 
 

@@ -60,7 +60,7 @@ from typing import BinaryIO
 from dateutil.parser import isoparse
 
 from ..errors import SourceFormatError
-from ..model import Entry, Thread, entry_id_for, thread_id_for
+from ..model import Entry, Thread, entry_id_for, offset_minutes, thread_id_for
 from ..text import html_to_text, repair_text, tidy_paragraphs, unescape_fully
 from .base import SourceContext
 from .xmlsafe import iterparse, release
@@ -324,20 +324,19 @@ def _build_thread(
     thread_id = thread_id_for(f"stackexchange:{site or 'unknown'}:{question.id}")
     url = f"https://{site}/q/{question.id}" if site else None
     post = _post_entry(question, thread_id, site, f"q{question.id}", url)
-    post.kind, post.depth, post.title = "post", 0, question.title
+    post = replace(post, kind="post", depth=0, title=question.title)
     replies = _comment_entries(comments.get(question.id, []), post, url, site)
     for answer in question.answers:
         answer_url = f"https://{site}/a/{answer.id}" if site else None
         entry = _post_entry(answer, thread_id, site, f"a{answer.id}", answer_url)
-        entry.parent_id = post.id
+        entry = replace(entry, parent_id=post.id)
         replies.append(entry)
         replies.extend(_comment_entries(comments.get(answer.id, []), entry, url, site))
     used.add(question.id)
     used.update(a.id for a in question.answers)
     # Stable sort: equal times keep the order above (the parent before its comments).
     replies.sort(key=lambda e: e.timestamp or datetime.min.replace(tzinfo=timezone.utc))
-    for position, entry in enumerate(replies, start=1):
-        entry.position = position
+    replies = [replace(entry, position=n) for n, entry in enumerate(replies, start=1)]
     declared = question.declared_answers + question.declared_comments
     declared += sum(a.declared_comments for a in question.answers)
     return Thread(
@@ -364,6 +363,7 @@ def _post_entry(
         author=post.author,
         author_url=_user_url(site, post.user_id),
         timestamp=post.created,
+        utc_offset=offset_minutes(post.created),
         depth=1,
         url=url,
     )
@@ -382,6 +382,7 @@ def _comment_entries(
             author=c.author,
             author_url=_user_url(site, c.user_id),
             timestamp=c.created,
+            utc_offset=offset_minutes(c.created),
             parent_id=parent.id,
             depth=parent.depth + 1,
             url=f"{thread_url}#comment{c.id}_{c.post_id}" if thread_url else None,

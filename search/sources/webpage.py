@@ -52,7 +52,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
@@ -62,7 +62,15 @@ from lxml import html as lxml_html
 
 from ..dates import parse_iso, parse_page_date
 from ..errors import SourceFormatError
-from ..model import Entry, EntryKind, Thread, canonical_url, entry_id_for, thread_id_for
+from ..model import (
+    Entry,
+    EntryKind,
+    Thread,
+    canonical_url,
+    entry_id_for,
+    offset_minutes,
+    thread_id_for,
+)
 from ..text import html_to_text, repair_text, unescape_fully
 from .base import SourceContext
 
@@ -518,9 +526,7 @@ def _read_comments(
         entries.append(_read_comment(item, hidden, thread_id, location, context))
         item.element.drop_tree()
     entries.reverse()
-    for position, entry in enumerate(entries, start=1):
-        entry.position = position
-    return entries
+    return [replace(entry, position=n) for n, entry in enumerate(entries, start=1)]
 
 
 def _hidden_numbers(roots: list[Element], items: list[_Item]) -> set[str]:
@@ -544,6 +550,8 @@ def _read_comment(
     timestamp = _element_date(element, _DATE_CLASSES)
     if timestamp is None:
         context.warn(f"{context.path}: comment {item.number} shows no readable date")
+    else:
+        timestamp = context.localize(timestamp)
     parent = item.parent
     while parent is not None and parent.number in hidden and not context.include_hidden:
         parent = parent.parent
@@ -558,7 +566,8 @@ def _read_comment(
         body=_body(element),
         author=author,
         author_url=author_url,
-        timestamp=context.localize(timestamp) if timestamp else None,
+        timestamp=timestamp,
+        utc_offset=offset_minutes(timestamp),
         parent_id=entry_id_for(thread_id, parent.number) if parent else None,
         depth=depth,
         url=f"{location.url}#comment-{item.number}" if location.url else None,
@@ -633,6 +642,8 @@ def _read_post(
     context: SourceContext,
 ) -> Entry:
     timestamp = _post_date(root, post)
+    if timestamp is not None:
+        timestamp = context.localize(timestamp)
     content = _post_content(post)
     if content is post:
         for element in list(post.iter()):
@@ -649,7 +660,8 @@ def _read_post(
         position=0,
         body=_body(content),
         author=_post_author(root, post),
-        timestamp=context.localize(timestamp) if timestamp else None,
+        timestamp=timestamp,
+        utc_offset=offset_minutes(timestamp),
         title=title,
         depth=0,
         url=location.url,

@@ -42,13 +42,21 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from lxml import etree
 
-from ..model import Entry, EntryKind, Thread, canonical_url, entry_id_for, thread_id_for
+from ..model import (
+    Entry,
+    EntryKind,
+    Thread,
+    canonical_url,
+    entry_id_for,
+    offset_minutes,
+    thread_id_for,
+)
 from ..text import html_to_text, repair_text, unescape_fully
 from .base import SourceContext
 from .xmlsafe import iterparse, release
@@ -198,6 +206,7 @@ def _read_item(item: etree._Element, channel: _Channel, context: SourceContext) 
     link = fields.get("link", "").strip() or None
     thread_id = thread_id_for(_thread_key(fields, link, channel))
     title = _clean_line(fields.get("title"))
+    posted = _timestamp(fields.get("wp:post_date_gmt"), fields.get("wp:post_date"), context, record)
     post = Entry(
         id=entry_id_for(thread_id, "post"),
         thread_id=thread_id,
@@ -205,9 +214,8 @@ def _read_item(item: etree._Element, channel: _Channel, context: SourceContext) 
         position=0,
         body=_clean_body(fields.get("content:encoded", "")),
         author=_clean_line(fields.get("dc:creator")) or None,
-        timestamp=_timestamp(
-            fields.get("wp:post_date_gmt"), fields.get("wp:post_date"), context, record
-        ),
+        timestamp=posted,
+        utc_offset=offset_minutes(posted),
         title=title or None,
         url=link,
         status=status if is_hidden else _APPROVED,
@@ -311,6 +319,7 @@ def _comment_entries(
                 author=comment.author,
                 author_url=comment.author_url,
                 timestamp=comment.timestamp,
+                utc_offset=offset_minutes(comment.timestamp),
                 parent_id=entry_id_for(thread_id, parent) if parent else None,
                 depth=depths[comment.native_id],
                 url=f"{link}#comment-{comment.native_id}" if link else None,
@@ -366,11 +375,26 @@ def _depths(parents: dict[str, str | None]) -> dict[str, int]:
 def _timestamp(
     gmt: str | None, local: str | None, context: SourceContext, record: str
 ) -> datetime | None:
-    """UTC from the GMT field; the zone-less local field when GMT is WordPress's zero."""
+    """The time in the blog's own zone: the local field at its offset from the GMT field.
+
+    With both fields, the offset is their difference (so a comment written at 20:00 in
+    Shanghai is 20:00+08:00); with only GMT, UTC; with only the zone-less local field
+    (GMT is WordPress's zero for drafts and some imports), ``--timezone`` applies.
+    """
     gmt, local = (gmt or "").strip(), (local or "").strip()
     if gmt and gmt != _ZERO_DATE:
         value = _parse_date(gmt, context, record)
-        return value.replace(tzinfo=timezone.utc) if value else None
+        if value is None:
+            return None
+        value = value.replace(tzinfo=timezone.utc)
+        try:
+            wall = datetime.strptime(local, _DATE_FORMAT)
+        except ValueError:  # absent, zero or unreadable: the GMT time is enough
+            return value
+        minutes = round((wall - value.replace(tzinfo=None)).total_seconds() / 60)
+        if abs(minutes) >= 18 * 60:  # no zone is that far off: trust GMT alone
+            return value
+        return value.astimezone(timezone(timedelta(minutes=minutes)))
     if local and local != _ZERO_DATE:
         value = _parse_date(local, context, record)
         return context.localize(value) if value else None
