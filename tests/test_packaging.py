@@ -110,3 +110,44 @@ def test_wheel_cli_writes_its_index_to_the_user_data_folder(installed: dict[str,
     default = installed["home"] / ".local" / "share" / "threadsearch" / "index"
     assert (default / "threadsearch.json").is_file()
     assert _files(installed["site"]) == before
+
+
+# A program a user might write: it must type-check against the installed package alone.
+TYPED_PROGRAM = """
+from datetime import datetime, timedelta, timezone
+
+from threadsearch import Hit, SearchRequest, open_index, search
+
+
+def hours_ago(hit: Hit, now: datetime) -> float | None:
+    if hit.timestamp is None:
+        return None
+    when: datetime = hit.timestamp.astimezone(timezone.utc)
+    return (now - when) / timedelta(hours=1)
+
+
+with open_index("index") as index:
+    result = search(index, SearchRequest(q="refugee", facets=["kind"]))
+    for hit in result.hits:
+        print(hit.id, hours_ago(hit, datetime.now(timezone.utc)), hit.utc_offset)
+"""
+
+
+def test_wheel_type_checks_a_users_program(installed: dict[str, Path], tmp_path: Path) -> None:
+    program = tmp_path / "uses_threadsearch.py"
+    program.write_text(TYPED_PROGRAM)
+    bad = tmp_path / "misuses_threadsearch.py"
+    bad.write_text(TYPED_PROGRAM.replace("hit.timestamp.astimezone", "hit.timestamp.upper"))
+    command = [sys.executable, "-m", "mypy", "--strict", "--no-incremental"]
+    command += ["--python-executable", str(installed["python"])]
+    env = _user_env(installed["home"]) | {"MYPYPATH": ""}
+    checked = subprocess.run(
+        [*command, str(program)], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert checked.returncode == 0, checked.stdout
+    # The annotations really are read: misusing Hit.timestamp as a string fails.
+    misused = subprocess.run(
+        [*command, str(bad)], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert misused.returncode == 1
+    assert '"datetime" has no attribute "upper"' in misused.stdout
