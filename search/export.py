@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .index import ThreadIndex
+from .index import Snapshot, ThreadIndex
 from .model import Entry, Thread
 from .query.columns import columns_for
 from .query.engine import entry_view
@@ -37,9 +37,19 @@ def _entry(fields: dict[str, Any]) -> Entry:
 
 
 def iter_index_threads(index: ThreadIndex, thread_ids: list[str] | None = None) -> Iterator[Thread]:
-    """Every thread in the index (or the named ones), entries in position order."""
-    searcher = index.searcher()
-    columns = columns_for(index)
+    """Every thread in the index (or the named ones), entries in position order.
+
+    The whole iteration reads one generation, pinned when the first thread is asked
+    for and released when the iteration ends (or the generator is closed): commits
+    made meanwhile show in the next export, not half in this one.
+    """
+    with index.snapshot() as snapshot:
+        yield from _threads(snapshot, thread_ids)
+
+
+def _threads(snapshot: Snapshot, thread_ids: list[str] | None) -> Iterator[Thread]:
+    searcher = snapshot.searcher()
+    columns = columns_for(snapshot)
     column = columns.keyword[THREAD]
     live = np.flatnonzero(columns.live & (column.codes >= 0))
     order = live[np.argsort(column.codes[live], kind="stable")]

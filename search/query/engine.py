@@ -12,7 +12,6 @@ Results are cached per index generation. The other calls read threads and entrie
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,7 +22,7 @@ from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
 from ..errors import InvalidFilterError, NotFoundError
-from ..index import ThreadIndex
+from ..index import ThreadIndex, read_call
 from ..model import Hit, SearchRequest, SearchResult
 from ..schema import (
     AUTHOR,
@@ -52,6 +51,7 @@ from ..schema import (
 from .columns import NO_TIME, Columns, columns_for
 from .facets import EPOCH_OFFSET, check_facets, count_facet, facet_filter
 from .filters import Mask, combine, request_masks
+from .lru import LruCache
 from .matching import postings_for, query_mask
 from .parse import parse_query, query_terms
 from .scoring import Scorer, ScoringCache, top_documents
@@ -116,6 +116,7 @@ def check_request(request: SearchRequest, max_per_page: int = MAX_PER_PAGE) -> N
     check_facets(request.facets)
 
 
+@read_call
 def search(
     index: ThreadIndex,
     request: SearchRequest,
@@ -130,17 +131,10 @@ def search(
     """
     started = time.perf_counter()
     check_request(request, max_per_page)
-    cache: OrderedDict[str, SearchResult] = index.cache("results", lambda _: OrderedDict())
+    cache: LruCache[SearchResult] = index.cache("results", lambda _: LruCache(RESULT_CACHE))
     key = repr((request, max_per_page, facet_limit))
-    cached = cache.get(key)
-    if cached is not None:
-        cache.move_to_end(key)
-        return replace(cached, took_ms=_elapsed(started))
-    result = _search(index, request, max_per_page, facet_limit, started)
-    cache[key] = result
-    if len(cache) > RESULT_CACHE:
-        cache.popitem(last=False)
-    return result
+    result = cache.get(key, lambda: _search(index, request, max_per_page, facet_limit))
+    return replace(result, took_ms=_elapsed(started))
 
 
 def _elapsed(started: float) -> float:
@@ -152,14 +146,13 @@ def _search(
     request: SearchRequest,
     max_per_page: int,
     facet_limit: int,
-    started: float,
 ) -> SearchResult:
     searcher = index.searcher()
     columns = columns_for(index)
     q = parse_query(request.q, _SCHEMA)
     matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
-    scoring = index.cache("scoring", lambda s: ScoringCache(s, columns.doc_count))
+    scoring = index.cache("scoring", lambda _: ScoringCache(columns.doc_count))
     scorer = Scorer(searcher, scoring, columns.doc_count)
     selected = matched & combine(columns, filters)
     plan = _Plan(request, q, columns, matched, filters, selected, scorer)
@@ -179,10 +172,9 @@ def _search(
         for docnum, score in zip(docnums, scores, strict=True)
     ]
     suggestion = _suggest(searcher, request, total) if total < SUGGEST_BELOW else None
-    took = _elapsed(started)
     warnings = ["the query has only stop words; nothing to search"] if q is wq.NullQuery else []
     return SearchResult(
-        total, request.page, request.per_page, took, hits, facets, suggestion, warnings
+        total, request.page, request.per_page, 0.0, hits, facets, suggestion, warnings
     )
 
 
@@ -356,6 +348,7 @@ def _split(value: str | None) -> list[str]:
     return [part for part in (value or "").split(",") if part]
 
 
+@read_call
 def get_entry(index: ThreadIndex, entry_id: str) -> dict[str, Any]:
     """One entry, full text."""
     searcher = index.searcher()
@@ -365,6 +358,7 @@ def get_entry(index: ThreadIndex, entry_id: str) -> dict[str, Any]:
     return entry_view(searcher.stored_fields(docs[0]))
 
 
+@read_call
 def get_thread(index: ThreadIndex, thread_id: str) -> dict[str, Any]:
     """A thread with its entries in order, full text."""
     searcher = index.searcher()
@@ -387,6 +381,7 @@ def _thread_summary(fields: dict[str, Any], count: int) -> dict[str, Any]:
     }
 
 
+@read_call
 def list_threads(index: ThreadIndex, page: int = 1, per_page: int = 20) -> dict[str, Any]:
     """Threads by latest activity, with their entry counts."""
     searcher = index.searcher()
@@ -409,6 +404,7 @@ def list_threads(index: ThreadIndex, page: int = 1, per_page: int = 20) -> dict[
     return {"total": len(present), "page": page, "per_page": per_page, "threads": threads}
 
 
+@read_call
 def similar(index: ThreadIndex, entry_id: str, limit: int = 10) -> list[Hit]:
     """The entries most like the given one (Whoosh's more-like-this over the body)."""
     searcher = index.searcher()
@@ -419,6 +415,7 @@ def similar(index: ThreadIndex, entry_id: str, limit: int = 10) -> list[Hit]:
     return [_hit(searcher, wq.Every(), h.docnum, round(float(h.score), 4), None) for h in results]
 
 
+@read_call
 def stats(index: ThreadIndex) -> dict[str, Any]:
     """Counts and extents of what the index holds."""
     columns = columns_for(index)
