@@ -11,8 +11,10 @@ Results are cached per index generation. The other calls read threads and entrie
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -438,5 +440,17 @@ def stats(index: ThreadIndex) -> dict[str, Any]:
         "last": iso(times.max()) if len(times) else None,
         "generation": index.generation,
         "index_dir": str(index.path),
-        "size_bytes": sum(p.stat().st_size for p in index.path.iterdir() if p.is_file()),
+        "size_bytes": _folder_bytes(index.path),
     }
+
+
+def _folder_bytes(folder: Path) -> int:
+    """The bytes of the files in ``folder``; one a commit removes meanwhile counts 0."""
+    total = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                total += entry.stat().st_size if entry.is_file() else 0
+            except FileNotFoundError:
+                continue
+    return total
