@@ -30,6 +30,7 @@ class Server(BaseApplication):  # type: ignore[misc]
 
 def serve(app: Flask, host: str, port: int, workers: int, threads: int = 1) -> None:
     """Serve ``app`` until interrupted: ``workers`` processes of ``threads`` threads."""
+    raise_file_limit()
     Server(
         app,
         {
@@ -43,3 +44,23 @@ def serve(app: Flask, host: str, port: int, workers: int, threads: int = 1) -> N
             "graceful_timeout": 5,
         },
     ).run()
+
+
+def raise_file_limit() -> None:
+    """Raise this process's soft limit of open files to its hard limit (best effort).
+
+    Each thread's read holds every segment file of the index open (see
+    :mod:`threadsearch.index`); the common soft limit of 1,024 is reached by 8
+    threads over some 15 segments. Workers inherit the limit.
+    """
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = max(soft, 1 << 16) if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            return

@@ -9,6 +9,42 @@ Ingest is one transaction: :meth:`ThreadIndex.ingest` updates documents by their
 ``id`` (so re-ingesting a file is idempotent), commits once at the end, and cancels on
 any error, leaving the index exactly as it was.
 
+Threads and processes
+---------------------
+
+Open an index once per process and share the :class:`ThreadIndex` between all its
+threads; callers need no lock.
+
+* **Reads.** Every read call (``search``, ``get_entry``, ``get_thread``,
+  ``list_threads``, ``similar``, ``stats`` and, for its whole iteration,
+  ``threadsearch.export.iter_index_threads``) sees exactly one committed generation
+  from start to end, never a half-written commit. A commit made by another thread or
+  process is seen by the next call, without reopening. To see one generation across
+  several calls, wrap them in ``with index.reading():`` (:meth:`ThreadIndex.reading`).
+* **How.** A read call checks a Whoosh searcher out of the index's pool and gives it
+  back when it ends, so no two threads ever use one searcher (a Whoosh searcher reads
+  its files with seek and read) and none is closed while in use. Threads wait on each
+  other only for a few dictionary updates, never for a whole search. Values built once
+  per generation (facet columns, posting lists, results) are shared: treat returned
+  results as read-only.
+* **Writes.** One writer at a time per index, in any thread or process: Whoosh's write
+  lock refuses a second writer while the first holds it. Readers are never blocked by
+  a writer. A writer may add, replace and delete threads and merge segments meanwhile:
+  a searcher opens every file of its segments when it is created, so a merge that
+  deletes an older generation's files (POSIX keeps open files readable) does not
+  disturb the reads still using that generation.
+* **Resources.** Each searcher holds its segments' files open: about ten file
+  descriptors per segment per read running at once. Every ingest adds a segment, so
+  a server with many threads over many small commits needs a high ``ulimit -n``
+  (``threadsearch serve`` raises its soft limit to the hard one).
+* **Processes.** A :class:`ThreadIndex` must not cross a ``fork``: open it in the
+  child (the HTTP API opens it on each worker's first request).
+* **Closing.** Call :meth:`ThreadIndex.close` after the last read; reads still
+  running finish first, later ones raise :class:`~threadsearch.errors.SearchError`.
+* **Read-only.** ``open_index(path, readonly=True)`` never writes to the folder (no
+  lock, no files), for read-only mounts and snapshots; writes through it raise
+  :class:`~threadsearch.errors.SearchError`.
+
 Imports point one way: :mod:`.model` <- :mod:`.schema` <- :mod:`.writer` and
 :mod:`.query.columns` <- this module <- :mod:`.query.engine`. Whoosh imports stay in
 these modules and in :mod:`.query`.

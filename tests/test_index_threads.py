@@ -561,3 +561,28 @@ def test_gunicorn_threads_answer_while_a_writer_commits(
     assert problems == [], summary
     assert set(statuses) == {200, 201}, summary
     assert statuses[201] == commits[0] >= CLIENTS * REQUESTS_PER_CLIENT // 40 - 1
+
+
+def test_serve_help_documents_threads() -> None:
+    from click.testing import CliRunner
+    from threadsearch.api.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--threads INTEGER RANGE" in result.output
+    assert "gthread" in result.output
+
+
+def test_serve_raises_the_open_file_limit_to_the_hard_limit() -> None:
+    resource = pytest.importorskip("resource")
+    from threadsearch.api.server import raise_file_limit
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard <= 256:
+        pytest.skip(f"needs a finite hard limit above 256, not {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        raise_file_limit()
+        assert resource.getrlimit(resource.RLIMIT_NOFILE) == (hard, hard)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
