@@ -150,14 +150,14 @@ class _GenerationCaches:
         self.generation = generation
         self._values: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._building: dict[str, threading.Lock] = {}
+        self._building: dict[str, threading.RLock] = {}
 
     def get(self, name: str, build: Callable[[], Any]) -> Any:
         found = self._values.get(name, _MISSING)  # a dict read is atomic: no lock
         if found is not _MISSING:
             return found
         with self._lock:
-            building = self._building.setdefault(name, threading.Lock())
+            building = self._building.setdefault(name, threading.RLock())
         # One thread builds, the others wait for its value instead of building again.
         with building:
             found = self._values.get(name, _MISSING)
@@ -188,12 +188,11 @@ class ThreadIndex:
         self._ix = ix
         self._lock = threading.Lock()
         self._local = threading.local()
-        #: Searchers no read holds, newest generation last.
+        #: Searchers no read holds, with their generation, last given back last.
         self._idle: list[tuple[Searcher, int]] = []
         #: Every searcher open, by id: closed by :meth:`close` unless a read holds it.
         self._open: dict[int, Searcher] = {}
         self._busy: set[int] = set()
-        self._newest = -1
         self._caches: _GenerationCaches | None = None
         self._closed = False
         #: Per-segment values that outlive a generation (a segment's documents never
@@ -291,10 +290,11 @@ class ThreadIndex:
             # Idle searchers belong to no read: the newest stale one is recycled.
             for searcher in stale:
                 self._open.pop(id(searcher), None)
-        if found is None:
-            found = self._open_searcher(stale[0] if stale else None)
-        for searcher in stale[1:]:
+        recycled = stale.pop(0) if found is None and stale else None
+        for searcher in stale:
             searcher.close()
+        if found is None:
+            found = self._open_searcher(recycled)
         searcher, toc = found
         return Snapshot(self, searcher, _generation(searcher), self._caches_for(toc), toc)
 
@@ -318,14 +318,14 @@ class ThreadIndex:
                 self._check_open()
             self._open[id(searcher)] = searcher
             self._busy.add(id(searcher))
-            self._newest = max(self._newest, toc)
         return searcher, toc
 
     def _checkin(self, snapshot: Snapshot) -> None:
         searcher = snapshot.searcher()
         with self._lock:
             self._busy.discard(id(searcher))
-            if not self._closed and snapshot.toc >= self._newest:
+            if not self._closed:
+                # Even one of an older generation: the next checkout recycles its readers.
                 self._idle.append((searcher, snapshot.toc))
                 return
         self._close_searchers([searcher])
