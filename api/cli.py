@@ -369,13 +369,31 @@ def export(threads: tuple[str, ...], output: Any, index_dir: Path) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Worker processes; each opens the index once.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Threads per worker, sharing its open index (gunicorn's gthread worker).",
+)
 @index_option
-def serve(host: str, port: int, workers: int, index_dir: Path) -> None:
-    """Serve the HTTP API with gunicorn worker processes.
+def serve(host: str, port: int, workers: int, threads: int, index_dir: Path) -> None:
+    """Serve the HTTP API with gunicorn: worker processes, each with threads.
+
+    Processes use the cores; threads in a process share one open index, its caches
+    and memory, and serve many slow clients cheaply. Ingests (the CLI, or POST
+    /threads) show on the next request without a restart.
 
     \b
     Try:
+      threadsearch serve --workers 2 --threads 8
       curl '127.0.0.1:8000/search?q=bounty+hunters&facet=kind'
       curl '127.0.0.1:8000/openapi.json'
     """
@@ -386,4 +404,4 @@ def serve(host: str, port: int, workers: int, index_dir: Path) -> None:
         open_index(index_dir).close()
     except SearchError as error:
         _fail(error)
-    run(create_app({"INDEX": str(index_dir)}), host, port, workers)
+    run(create_app({"INDEX": str(index_dir)}), host, port, workers, threads)

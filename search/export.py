@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .index import ThreadIndex
+from .index import Snapshot, ThreadIndex
 from .model import Thread
 from .query.columns import columns_for
 from .query.engine import thread_from_fields
@@ -23,9 +23,18 @@ def iter_index_threads(index: ThreadIndex, thread_ids: list[str] | None = None) 
 
     The threads are those :func:`~threadsearch.get_thread` returns: aware UTC
     timestamps with ``utc_offset``, ``thread_title`` filled on each entry.
+
+    The whole iteration reads one generation, pinned when the first thread is asked
+    for and released when the iteration ends (or the generator is closed): commits
+    made meanwhile show in the next export, not half in this one.
     """
-    searcher = index.searcher()
-    columns = columns_for(index)
+    with index.snapshot() as snapshot:
+        yield from _threads(snapshot, thread_ids)
+
+
+def _threads(snapshot: Snapshot, thread_ids: list[str] | None) -> Iterator[Thread]:
+    searcher = snapshot.searcher()
+    columns = columns_for(snapshot)
     column = columns.keyword[THREAD]
     live = np.flatnonzero(columns.live & (column.codes >= 0))
     order = live[np.argsort(column.codes[live], kind="stable")]

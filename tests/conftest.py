@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,22 +98,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``threadsearch serve`` (gunicorn, two workers) on a loopback port; its base URL."""
+@contextmanager
+def running_server(
+    index_dir: Path, log: Path, *options: str, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``threadsearch serve`` with ``options`` on a loopback port, until the block ends;
+    its base URL. Its stderr goes to ``log``; extra ``env`` is added to a clean one."""
     import http.client
     import subprocess
     import sys
     import time
 
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "stderr.log"
     command = [sys.executable, "-c", "from threadsearch.api.cli import main; main()", "serve"]
-    command += ["--index", str(seed_index_dir), "--port", str(port), "--workers", "2"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THREADSEARCH_")}
+    command += ["--index", str(index_dir), "--port", str(port), *options]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("THREADSEARCH_")}
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+            command, cwd=ROOT, env=clean | (env or {}), stdout=subprocess.DEVNULL, stderr=stderr
         )
     try:
         deadline = time.monotonic() + 30
@@ -138,3 +141,11 @@ def live_server(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``threadsearch serve`` (gunicorn, two workers) on a loopback port; its base URL."""
+    log = tmp_path_factory.mktemp("server") / "stderr.log"
+    with running_server(seed_index_dir, log, "--workers", "2") as url:
+        yield url

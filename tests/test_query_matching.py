@@ -101,7 +101,7 @@ def test_numpy_bm25_equals_whoosh_scores(mixed: ThreadIndex, text: str) -> None:
     searcher = mixed.searcher()
     columns = columns_for(mixed)
     q = parse_query(text, build_schema())
-    scorer = Scorer(searcher, ScoringCache(searcher, columns.doc_count), columns.doc_count)
+    scorer = Scorer(searcher, ScoringCache(columns.doc_count), columns.doc_count)
     scored = scorer.scores(q)
     assert scored is not None
     fast = top_documents(scored[0], scored[1] & columns.live, 20)
@@ -114,7 +114,7 @@ def test_numpy_bm25_equals_whoosh_scores(mixed: ThreadIndex, text: str) -> None:
 def test_unsupported_shapes_fall_back_to_whoosh(mixed: ThreadIndex) -> None:
     searcher = mixed.searcher()
     columns = columns_for(mixed)
-    scorer = Scorer(searcher, ScoringCache(searcher, columns.doc_count), columns.doc_count)
+    scorer = Scorer(searcher, ScoringCache(columns.doc_count), columns.doc_count)
     assert scorer.scores(parse_query('"north korean refugees"', build_schema())) is None
     assert scorer.scores(parse_query("refug*", build_schema())) is None
 

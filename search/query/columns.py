@@ -18,6 +18,7 @@ segment, so a commit costs only the segments it adds.
 from __future__ import annotations
 
 import os
+import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -308,17 +309,28 @@ def build_columns(searcher: Searcher, known: dict[str, SegmentColumns] | None = 
     return Columns(doc_count, live, keyword, tags, time)
 
 
-class CachingIndex(Protocol):
-    """What :func:`columns_for` needs of an open index: a ``ThreadIndex``."""
+#: Guards every index's ``segment_cache`` (column builds are rare: once a generation).
+SEGMENT_LOCK = threading.Lock()
 
-    segment_cache: dict[str, Any]
+
+class CachingIndex(Protocol):
+    """What :func:`columns_for` needs of an open index: a ``ThreadIndex``, or one of its
+    ``Snapshot`` objects."""
+
+    @property
+    def segment_cache(self) -> dict[str, Any]: ...
+
+    def searcher(self) -> Searcher: ...
 
     def cache(self, name: str, build: Callable[[Searcher], Any]) -> Any: ...
 
 
 def columns_for(index: CachingIndex) -> Columns:
-    """The columns of the index's current generation."""
-    columns: Columns = index.cache(
-        "columns", lambda searcher: build_columns(searcher, index.segment_cache)
-    )
+    """The columns of the read's generation (built once, shared by its readers)."""
+
+    def build(searcher: Searcher) -> Columns:
+        with SEGMENT_LOCK:
+            return build_columns(searcher, index.segment_cache)
+
+    columns: Columns = index.cache("columns", build)
     return columns

@@ -11,10 +11,11 @@ Results are cached per index generation. The other calls read threads and entrie
 
 from __future__ import annotations
 
+import os
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
 from ..errors import InvalidFilterError, NotFoundError
-from ..index import ThreadIndex
+from ..index import ThreadIndex, read_call
 from ..model import (
     Entry,
     Hit,
@@ -65,6 +66,7 @@ from ..schema import (
 from .columns import NO_TIME, Columns, columns_for
 from .facets import EPOCH_OFFSET, check_facets, count_facet, facet_filter
 from .filters import Mask, combine, request_masks
+from .lru import LruCache
 from .matching import postings_for, query_mask
 from .parse import parse_query, query_terms
 from .scoring import Scorer, ScoringCache, top_documents
@@ -129,6 +131,7 @@ def check_request(request: SearchRequest, max_per_page: int = MAX_PER_PAGE) -> N
     check_facets(request.facets)
 
 
+@read_call
 def search(
     index: ThreadIndex,
     request: SearchRequest,
@@ -143,17 +146,10 @@ def search(
     """
     started = time.perf_counter()
     check_request(request, max_per_page)
-    cache: OrderedDict[str, SearchResult] = index.cache("results", lambda _: OrderedDict())
+    cache: LruCache[SearchResult] = index.cache("results", lambda _: LruCache(RESULT_CACHE))
     key = repr((request, max_per_page, facet_limit))
-    cached = cache.get(key)
-    if cached is not None:
-        cache.move_to_end(key)
-        return replace(cached, took_ms=_elapsed(started))
-    result = _search(index, request, max_per_page, facet_limit, started)
-    cache[key] = result
-    if len(cache) > RESULT_CACHE:
-        cache.popitem(last=False)
-    return result
+    result = cache.get(key, lambda: _search(index, request, max_per_page, facet_limit))
+    return replace(result, took_ms=_elapsed(started))
 
 
 def _elapsed(started: float) -> float:
@@ -165,14 +161,13 @@ def _search(
     request: SearchRequest,
     max_per_page: int,
     facet_limit: int,
-    started: float,
 ) -> SearchResult:
     searcher = index.searcher()
     columns = columns_for(index)
     q = parse_query(request.q, _SCHEMA)
     matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
-    scoring = index.cache("scoring", lambda s: ScoringCache(s, columns.doc_count))
+    scoring = index.cache("scoring", lambda _: ScoringCache(columns.doc_count))
     scorer = Scorer(searcher, scoring, columns.doc_count)
     selected = matched & combine(columns, filters)
     plan = _Plan(request, q, columns, matched, filters, selected, scorer)
@@ -192,10 +187,9 @@ def _search(
         for docnum, score in zip(docnums, scores, strict=True)
     ]
     suggestion = _suggest(searcher, request, total) if total < SUGGEST_BELOW else None
-    took = _elapsed(started)
     warnings = ["the query has only stop words; nothing to search"] if q is wq.NullQuery else []
     return SearchResult(
-        total, request.page, request.per_page, took, hits, facets, suggestion, warnings
+        total, request.page, request.per_page, 0.0, hits, facets, suggestion, warnings
     )
 
 
@@ -377,6 +371,7 @@ def _split(value: str | None) -> list[str]:
     return [part for part in (value or "").split(",") if part]
 
 
+@read_call
 def get_entry(index: ThreadIndex, entry_id: str) -> Entry:
     """One entry, full text, with its thread's title (``Entry.thread_title``)."""
     searcher = index.searcher()
@@ -386,6 +381,7 @@ def get_entry(index: ThreadIndex, entry_id: str) -> Entry:
     return entry_from_fields(searcher.stored_fields(docs[0]))
 
 
+@read_call
 def get_thread(index: ThreadIndex, thread_id: str) -> Thread:
     """A thread with its entries in position order, full text."""
     searcher = index.searcher()
@@ -423,6 +419,7 @@ def _thread_summary(fields: dict[str, Any], count: int) -> ThreadSummary:
     )
 
 
+@read_call
 def list_threads(index: ThreadIndex, page: int = 1, per_page: int = 20) -> ThreadPage:
     """Threads by latest activity, with their entry counts."""
     searcher = index.searcher()
@@ -445,6 +442,7 @@ def list_threads(index: ThreadIndex, page: int = 1, per_page: int = 20) -> Threa
     return ThreadPage(total=len(present), page=page, per_page=per_page, threads=threads)
 
 
+@read_call
 def similar(index: ThreadIndex, entry_id: str, limit: int = 10) -> SimilarResult:
     """The entries most like the given one (Whoosh's more-like-this over the body)."""
     searcher = index.searcher()
@@ -456,6 +454,7 @@ def similar(index: ThreadIndex, entry_id: str, limit: int = 10) -> SimilarResult
     return SimilarResult(id=entry_id, hits=hits)
 
 
+@read_call
 def stats(index: ThreadIndex) -> Stats:
     """Counts and extents of what the index holds."""
     columns = columns_for(index)
@@ -480,5 +479,17 @@ def stats(index: ThreadIndex) -> Stats:
         last=utc(times.max()) if len(times) else None,
         generation=index.generation,
         index_dir=str(index.path),
-        size_bytes=sum(p.stat().st_size for p in index.path.iterdir() if p.is_file()),
+        size_bytes=_folder_bytes(index.path),
     )
+
+
+def _folder_bytes(folder: Path) -> int:
+    """The bytes of the files in ``folder``; one a commit removes meanwhile counts 0."""
+    total = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                total += entry.stat().st_size if entry.is_file() else 0
+            except FileNotFoundError:
+                continue
+    return total

@@ -20,9 +20,8 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
-from ..index import ThreadIndex
 from ..schema import TIMESTAMP
-from .columns import NO_TIME, Columns, posting_ids
+from .columns import NO_TIME, CachingIndex, Columns, posting_ids
 from .filters import Mask
 from .lru import ArrayCache
 
@@ -31,46 +30,64 @@ POSTING_CACHE_BYTES = 64 << 20
 
 
 class PostingCache:
-    """Term -> the sorted document numbers that hold it, for one index generation."""
+    """Term -> the sorted document numbers that hold it, for one index generation.
 
-    def __init__(self, searcher: Searcher, doc_count: int) -> None:
-        self._searcher = searcher
+    Shared by the threads reading the generation; each reads a missing term with its
+    own searcher (Whoosh searchers share file positions, so never across threads).
+    """
+
+    def __init__(self, doc_count: int) -> None:
         self._doc_count = doc_count
         self._ids: ArrayCache[NDArray[np.int32]] = ArrayCache(POSTING_CACHE_BYTES)
 
-    def ids(self, field: str, text: Any) -> NDArray[np.int32]:
-        return self._ids.get((field, text), lambda: self._read(field, text))
+    def ids(self, searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
+        return self._ids.get((field, text), lambda: _read(searcher, field, text))
 
-    def mask(self, field: str, text: Any) -> Mask:
+    def mask(self, searcher: Searcher, field: str, text: Any) -> Mask:
         """A fresh mask of the documents holding the term (the caller may modify it)."""
         mask = np.zeros(self._doc_count, dtype=bool)
-        mask[self.ids(field, text)] = True
+        mask[self.ids(searcher, field, text)] = True
         return mask
 
-    def _read(self, field: str, text: Any) -> NDArray[np.int32]:
-        parts = [
-            posting_ids(leaf.reader(), field, text) + offset
-            for leaf, offset in self._searcher.leaf_searchers()
-            if (field, text) in leaf.reader()
-        ]
-        if not parts:
-            return np.empty(0, dtype=np.int32)
-        return np.concatenate(parts).astype(np.int32)
+
+def _read(searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
+    parts = [
+        posting_ids(leaf.reader(), field, text) + offset
+        for leaf, offset in searcher.leaf_searchers()
+        if (field, text) in leaf.reader()
+    ]
+    if not parts:
+        return np.empty(0, dtype=np.int32)
+    return np.concatenate(parts).astype(np.int32)
 
 
-def postings_for(index: ThreadIndex, columns: Columns) -> PostingCache:
-    cache: PostingCache = index.cache(
-        "postings", lambda searcher: PostingCache(searcher, columns.doc_count)
-    )
-    return cache
+class Postings:
+    """The generation's :class:`PostingCache`, read through one read call's searcher."""
+
+    def __init__(self, cache: PostingCache, searcher: Searcher) -> None:
+        self._cache = cache
+        self._searcher = searcher
+
+    def ids(self, field: str, text: Any) -> NDArray[np.int32]:
+        return self._cache.ids(self._searcher, field, text)
+
+    def mask(self, field: str, text: Any) -> Mask:
+        return self._cache.mask(self._searcher, field, text)
 
 
-def query_mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCache) -> Mask:
+def postings_for(index: CachingIndex, columns: Columns) -> Postings:
+    """The posting cache of the read's generation (``index`` is a ``ThreadIndex`` or
+    a ``Snapshot``), bound to the read's searcher."""
+    cache: PostingCache = index.cache("postings", lambda _: PostingCache(columns.doc_count))
+    return Postings(cache, index.searcher())
+
+
+def query_mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: Postings) -> Mask:
     """The live documents ``q`` matches."""
     return _mask(q, searcher, columns, postings) & columns.live
 
 
-def _mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCache) -> Mask:
+def _mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: Postings) -> Mask:
     result: Mask
     if isinstance(q, wq.Every):
         result = columns.live.copy()
@@ -123,7 +140,7 @@ def _naive(moment: Any) -> Any:
 
 
 def _checked_by_whoosh(
-    q: wq.Query, searcher: Searcher, columns: Columns, postings: PostingCache
+    q: wq.Query, searcher: Searcher, columns: Columns, postings: Postings
 ) -> Mask:
     mask = np.zeros(columns.doc_count, dtype=bool)
     candidates: Mask | None = None

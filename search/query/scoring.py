@@ -37,39 +37,46 @@ _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.flo
 
 
 class ScoringCache:
-    """Postings with weights, and field lengths, for one index generation."""
+    """Postings with weights, and field lengths, for one index generation.
 
-    def __init__(self, searcher: Searcher, doc_count: int) -> None:
-        self._searcher = searcher
+    Shared by the threads reading the generation; each reads what is missing with its
+    own searcher, passed in (Whoosh searchers share file positions).
+    """
+
+    def __init__(self, doc_count: int) -> None:
         self._doc_count = doc_count
         self._terms: ArrayCache[tuple[NDArray[np.int32], Scores]] = ArrayCache(TERM_CACHE_BYTES)
         self._lengths: dict[str, Scores] = {}
 
-    def postings(self, field: str, text: bytes) -> tuple[NDArray[np.int32], Scores]:
+    def postings(
+        self, searcher: Searcher, field: str, text: bytes
+    ) -> tuple[NDArray[np.int32], Scores]:
         """The documents holding a term and the term's weight in each."""
-        return self._terms.get((field, text), lambda: self._read(field, text))
+        return self._terms.get((field, text), lambda: _read_term(searcher, field, text))
 
-    def _read(self, field: str, text: bytes) -> tuple[NDArray[np.int32], Scores]:
-        ids: list[NDArray[np.int64]] = []
-        weights: list[Scores] = []
-        for leaf, offset in self._searcher.leaf_searchers():
-            reader = leaf.reader()
-            if (field, text) in reader:
-                leaf_ids, leaf_weights = _read_postings(reader.postings(field, text))
-                ids.append(leaf_ids + offset)
-                weights.append(leaf_weights)
-        if not ids:
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
-        return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
-
-    def lengths(self, field: str) -> Scores:
+    def lengths(self, searcher: Searcher, field: str) -> Scores:
         found = self._lengths.get(field)
         if found is None:
             found = np.zeros(self._doc_count, dtype=np.float64)
-            for leaf, offset in self._searcher.leaf_searchers():
+            for leaf, offset in searcher.leaf_searchers():
                 _read_lengths(leaf.reader(), field, found, offset)
-            self._lengths[field] = found
+            # Two threads may both read a field; either array is right.
+            found = self._lengths.setdefault(field, found)
         return found
+
+
+def _read_term(searcher: Searcher, field: str, text: bytes) -> tuple[NDArray[np.int32], Scores]:
+    ids: list[NDArray[np.int64]] = []
+    weights: list[Scores] = []
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if (field, text) in reader:
+            leaf_ids, leaf_weights = _read_postings(reader.postings(field, text))
+            ids.append(leaf_ids + offset)
+            weights.append(leaf_weights)
+    if not ids:
+        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
+    return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
 
 def _read_postings(matcher: Any) -> tuple[NDArray[np.int64], Scores]:
@@ -174,7 +181,7 @@ class Scorer:
         text = searcher.schema[field].to_bytes(q.text)
         scores = np.zeros(self._doc_count, dtype=np.float64)
         mask = np.zeros(self._doc_count, dtype=bool)
-        ids, weights = self._cache.postings(field, text)
+        ids, weights = self._cache.postings(searcher, field, text)
         if len(ids) == 0:
             return scores, mask
         weighting = self._weighting
@@ -183,7 +190,7 @@ class Scorer:
         k1 = weighting.K1
         idf = searcher.idf(field, text)
         avg = searcher.avg_field_length(field) or 1
-        lengths = self._cache.lengths(field)[ids]
+        lengths = self._cache.lengths(searcher, field)[ids]
         term = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avg)))
         scores[ids] = term * q.boost if q.boost != 1.0 else term
         mask[ids] = True
