@@ -412,10 +412,19 @@ class ThreadIndex:
     def _remove_unused_files(self) -> None:
         # A cancelled Whoosh writer closes its new segment's files but leaves them on
         # disk; remove every file the current table of contents does not name, so a
-        # failed ingest leaves the folder exactly as it was.
-        generation = self._ix.latest_generation()
-        segments = self._ix._segments() if generation >= 0 else []
-        clean_files(self._ix.storage, INDEX_NAME, generation, segments)
+        # failed ingest leaves the folder exactly as it was. Only while holding the
+        # write lock (Whoosh's cancel released it): another writer may have taken it
+        # meanwhile, and the files of its uncommitted segments are not in the table of
+        # contents either. Then its own cleanup, or a later one, removes ours.
+        lock = self._ix.lock("WRITELOCK")
+        if not lock.acquire(False):
+            return
+        try:
+            generation = self._ix.latest_generation()
+            segments = self._ix._segments() if generation >= 0 else []
+            clean_files(self._ix.storage, INDEX_NAME, generation, segments)
+        finally:
+            lock.release()
 
     def ingest(
         self,

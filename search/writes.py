@@ -31,7 +31,7 @@ from typing import Any
 from .errors import NotFoundError, ValidationError
 from .index import ThreadIndex
 from .model import ENTRY_KINDS, Entry, Thread
-from .query.engine import get_entry
+from .query.engine import get_entry, get_thread
 from .schema import THREAD, entry_document
 
 __all__ = [
@@ -99,9 +99,12 @@ def add_threads(
     >>> index.close()
     """
     given = list(threads)
-    _check(validate_threads(given, index))
+    _check(validate_threads(given, index))  # fail fast, before waiting for the lock
     entries = 0
     with index.writer(wait=wait, on_busy=on_busy) as writer:
+        # Again holding the lock: no commit can now come between the check and ours (a
+        # parent deleted, an id taken by another writer meanwhile).
+        _check(validate_threads(given, index))
         for thread in given:
             entries += _write_entries(writer, thread)
     return WriteResult(threads=len(given), entries=entries)
@@ -133,6 +136,7 @@ def replace_thread(
     """
     _check(validate_threads([thread]))
     with index.writer(wait=wait, on_busy=on_busy) as writer:
+        _check(validate_threads([thread], index, replacing=True))
         writer.delete_by_term(THREAD, thread.id)
         entries = _write_entries(writer, thread)
     return WriteResult(threads=1, entries=entries)
@@ -161,14 +165,17 @@ def delete_thread(
     1
     >>> index.close()
     """
+    missing = NotFoundError(
+        f"no thread with id {thread_id!r} in the index at {index.path}",
+        hint="List the threads with GET /threads, or find one with `threadsearch search`.",
+    )
+    # A read first: an unknown id is answered at once, even while another writer works.
+    if not _indexed_entries(index, thread_id):
+        raise missing
     with index.writer(wait=wait, on_busy=on_busy) as writer:
         removed: int = writer.delete_by_term(THREAD, thread_id)
         if not removed:
-            # Raising inside the writer cancels it: nothing is committed.
-            raise NotFoundError(
-                f"no thread with id {thread_id!r} in the index at {index.path}",
-                hint="List the threads with GET /threads, or find one with `threadsearch search`.",
-            )
+            raise missing  # deleted meanwhile; raising cancels the writer
     return removed
 
 
@@ -195,7 +202,9 @@ def _write_entries(writer: Any, thread: Thread) -> int:
     return len(thread.entries)
 
 
-def validate_threads(threads: Iterable[Thread], index: ThreadIndex | None = None) -> list[Problem]:
+def validate_threads(
+    threads: Iterable[Thread], index: ThreadIndex | None = None, *, replacing: bool = False
+) -> list[Problem]:
     """Every rule the threads break, in order; empty when they may be written.
 
     A problem is ``(thread id, entry id or None, field, message)``; the message says
@@ -204,7 +213,9 @@ def validate_threads(threads: Iterable[Thread], index: ThreadIndex | None = None
     ``depth`` >= 0 (a post at position 0, one entry per position) and, as
     ``parent_id``, another entry of its thread; timestamps carry a time zone; a thread
     has at least one entry. With ``index``, a ``parent_id`` may also name an entry of
-    the same thread already in the index (a new reply to an old comment).
+    the same thread already in the index (a new reply to an old comment), an entry id
+    may not belong to another thread of the index, and (unless ``replacing`` the
+    thread's indexed entries) a position may not be taken there by another entry.
 
     >>> from datetime import datetime
     >>> bad = Entry("t1-0", "t2", "pst", 0, timestamp=datetime(2024, 5, 1, 9, 30))
@@ -226,7 +237,43 @@ def validate_threads(threads: Iterable[Thread], index: ThreadIndex | None = None
         positions: set[int] = set()
         for entry in thread.entries:
             problems.extend(_entry_problems(thread, entry, ids, positions, seen_entries, index))
+        if index is not None:
+            problems.extend(_index_problems(thread, index, replacing))
     return problems
+
+
+def _index_problems(thread: Thread, index: ThreadIndex, replacing: bool) -> list[Problem]:
+    """Where the thread's entries clash with what the index already holds."""
+    tid = str(thread.id)
+    indexed = {} if replacing else _indexed_entries(index, tid)
+    taken = {entry.position: entry.id for entry in indexed.values()}
+    found: list[Problem] = []
+    for entry in thread.entries:
+        if not isinstance(entry, Entry) or not isinstance(entry.id, str):
+            continue
+        owner = _indexed_thread_of(index, entry.id)
+        if owner is not None and owner != tid:
+            message = f"belongs to an entry of thread {owner!r} in the index; ids are unique"
+            found.append((tid, entry.id, "id", message))
+        holder = taken.get(entry.position)
+        if holder is not None and holder != entry.id:
+            message = f"{entry.position} is taken by entry {holder!r} of the indexed thread"
+            found.append((tid, entry.id, "position", message))
+    return found
+
+
+def _indexed_entries(index: ThreadIndex, thread_id: str) -> dict[str, Entry]:
+    try:
+        return {entry.id: entry for entry in get_thread(index, thread_id).entries}
+    except NotFoundError:
+        return {}
+
+
+def _indexed_thread_of(index: ThreadIndex, entry_id: str) -> str | None:
+    try:
+        return get_entry(index, entry_id).thread_id
+    except NotFoundError:
+        return None
 
 
 def _thread_problems(thread: Thread, seen: set[str]) -> list[Problem]:
@@ -326,10 +373,7 @@ def _parent_problems(
 
 
 def _indexed_in(index: ThreadIndex, entry_id: str, thread_id: str) -> bool:
-    try:
-        return get_entry(index, entry_id).thread_id == thread_id
-    except NotFoundError:
-        return False
+    return _indexed_thread_of(index, entry_id) == thread_id
 
 
 def _value_problems(entry: Entry) -> list[tuple[str, str]]:

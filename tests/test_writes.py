@@ -514,6 +514,118 @@ def test_every_writer_of_the_index_reports_busy(store: ThreadIndex, seed_index_c
     assert get_thread(store, seed).entry_count == 27
 
 
+def test_an_entry_id_of_another_indexed_thread_is_rejected(
+    store: ThreadIndex, seed_index_copy: Path
+) -> None:
+    add_threads(store, [kettle("teapot", comments=1)])
+    before = snapshot(seed_index_copy)
+    # "teapot-1" is the teapot thread's reply: written into kettle, it would move there.
+    thief = with_entry(kettle(), 1, id="teapot-1")
+    for write in (add_threads, lambda index, threads: replace_thread(index, threads[0])):
+        with pytest.raises(ValidationError) as caught:
+            write(store, [thief])
+        assert caught.value.problems == [
+            (
+                "kettle",
+                "teapot-1",
+                "id",
+                "belongs to an entry of thread 'teapot' in the index; ids are unique",
+            )
+        ]
+    assert snapshot(seed_index_copy) == before
+    assert [e.id for e in get_thread(store, "teapot").entries] == ["teapot-0", "teapot-1"]
+
+
+def test_a_position_taken_in_the_indexed_thread_is_rejected(
+    store: ThreadIndex, seed_index_copy: Path
+) -> None:
+    add_threads(store, [kettle()])
+    before = snapshot(seed_index_copy)
+    second_post = Entry("kettle-9", "kettle", "post", 0, body="A second post.", timestamp=WHEN)
+    with pytest.raises(ValidationError) as caught:
+        add_threads(store, [Thread("kettle", "Kettle tips", entries=[second_post])])
+    assert caught.value.problems == [
+        ("kettle", "kettle-9", "position", "0 is taken by entry 'kettle-0' of the indexed thread")
+    ]
+    assert snapshot(seed_index_copy) == before
+    # replace_thread drops the indexed entries, so their positions are free.
+    replace_thread(store, Thread("kettle", "Kettle tips", entries=[second_post]))
+    assert [e.id for e in get_thread(store, "kettle").entries] == ["kettle-9"]
+
+
+def test_delete_of_an_unknown_thread_answers_at_once_while_another_writes(
+    store: ThreadIndex, seed_index_copy: Path
+) -> None:
+    with lock_held(seed_index_copy):
+        with pytest.raises(NotFoundError):
+            delete_thread(store, "no-such-thread")
+
+
+def test_a_parent_deleted_while_the_call_waits_is_caught_under_the_lock(
+    store: ThreadIndex, seed_index_copy: Path
+) -> None:
+    add_threads(store, [kettle()])
+    reply = Entry("kettle-7", "kettle", "comment", 7, body="Late.", parent_id="kettle-1")
+    holding, asked = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with open_index(seed_index_copy) as other:
+            writer = other.whoosh.writer()
+            holding.set()
+            asked.wait()
+            writer.delete_by_term("id", "kettle-1")
+            writer.commit()
+
+    holder = threading.Thread(target=other_writer)
+    holder.start()
+    holding.wait()
+    # The first check passes (kettle-1 is there); the call then waits for the lock,
+    # the other writer deletes kettle-1, and the check under the lock refuses the reply.
+    with pytest.raises(ValidationError) as caught:
+        add_threads(
+            store, [Thread("kettle", "Kettle tips", entries=[reply])], wait=60, on_busy=asked.set
+        )
+    holder.join()
+    assert [p[2] for p in caught.value.problems] == ["parent_id"]
+    assert [e.id for e in get_thread(store, "kettle").entries] == ["kettle-0", "kettle-2"]
+
+
+def test_cancelled_writes_beside_waiting_writers_lose_nothing(
+    store: ThreadIndex, seed_index_copy: Path
+) -> None:
+    """A cancelled writer cleans up only with the lock: never another writer's new files."""
+    rounds = 40
+    errors: list[BaseException] = []
+
+    def add(prefix: str) -> None:
+        try:
+            for n in range(rounds):
+                add_threads(store, [kettle(f"{prefix}{n}", comments=1)], wait=60)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    def cancel() -> None:
+        try:
+            for _ in range(rounds):
+                with pytest.raises(RuntimeError), store.writer(wait=60):
+                    raise RuntimeError("the caller gives up; the writer is cancelled")
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=add, args=(p,)) for p in "ab"]
+    workers.append(threading.Thread(target=cancel))
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    with open_index(seed_index_copy) as reopened:
+        assert stats(reopened).entries == 27 + 2 * rounds * 2
+        for prefix in "ab":
+            for n in range(rounds):
+                assert get_thread(reopened, f"{prefix}{n}").entry_count == 2
+
+
 # --- documentation ---------------------------------------------------------------------------
 
 
