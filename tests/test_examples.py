@@ -39,6 +39,10 @@ def _python_blocks(section: str) -> list[str]:
     return re.findall(r"```python\n(.*?)```", README[start:end], re.DOTALL)
 
 
+def test_readme_python_section_has_its_examples() -> None:
+    assert len(_python_blocks("Use it from Python")) == 2
+
+
 @pytest.mark.parametrize("number", range(len(_python_blocks("Use it from Python"))))
 def test_readme_python_section_runs(
     number: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
