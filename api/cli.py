@@ -212,6 +212,7 @@ def _bound(end: bool) -> Callable[[click.Context, click.Parameter, str | None], 
 @click.option("--thread", multiple=True, help="Only this thread id (repeatable).")
 @click.option("--site", multiple=True, help="Only this site (repeatable).")
 @click.option("--tag", multiple=True, help="Only threads with this tag (repeatable).")
+@click.option("--lang", multiple=True, help="Only entries in this language, e.g. de (repeatable).")
 @click.option("--since", callback=_bound(False), help="From this ISO date or datetime.")
 @click.option("--until", callback=_bound(True), help="Up to this date (the whole day) or datetime.")
 @click.option(
@@ -242,6 +243,7 @@ def search_command(query: str, index_dir: Path, as_json: bool, **args: Any) -> N
         thread=list(args["thread"]),
         site=list(args["site"]),
         tag=list(args["tag"]),
+        lang=list(args["lang"]),
         since=args["since"],
         until=args["until"],
         facets=list(args["facets"]),
@@ -333,6 +335,28 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
         return
     for key, value in body.items():
         click.echo(f"{key:>12}: {value}")
+
+
+@main.command()
+@index_option
+def reindex(index_dir: Path) -> None:
+    """Rebuild an index written by an earlier threadsearch, from the text it stores.
+
+    Needed after an upgrade changes how text is analyzed (the index format version,
+    shown by `threadsearch stats`). The index stays searchable until the rebuilt one
+    takes its place.
+
+    \b
+    Example:
+      threadsearch reindex --index ~/threads-index
+    """
+    from threadsearch.reindex import reindex as rebuild
+
+    try:
+        report = rebuild(index_dir)
+    except SearchError as error:
+        _fail(error)
+    click.echo(f"reindexed {report.threads} threads, {report.entries} entries in {index_dir}")
 
 
 @main.command()

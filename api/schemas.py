@@ -41,6 +41,9 @@ class SearchArgsSchema(_Strict):
     thread = fields.List(fields.String(), load_default=list)
     site = fields.List(fields.String(), load_default=list)
     tag = fields.List(fields.String(), load_default=list)
+    lang = fields.List(
+        fields.String(), load_default=list, metadata={"description": "ISO 639-1, e.g. de."}
+    )
     since = fields.Function(
         deserialize=_bound(False), metadata={"description": "ISO date or datetime, inclusive."}
     )
@@ -92,6 +95,9 @@ _UTC_OFFSET = {
 }
 
 
+_LANG = "ISO 639-1 language, detected at ingest; null when unclear."
+
+
 class HitSchema(Schema):
     id = fields.String()
     thread_id = fields.String()
@@ -106,6 +112,7 @@ class HitSchema(Schema):
     collapsed = fields.Integer(
         allow_none=True, metadata={"description": "With collapse=thread: other hits in it."}
     )
+    lang = fields.String(allow_none=True, metadata={"description": _LANG})
 
 
 class FacetValueSchema(Schema):
@@ -148,6 +155,7 @@ class EntrySchema(Schema):
     mentions = fields.List(fields.String())
     url = fields.String(allow_none=True)
     status = fields.String(allow_none=True)
+    lang = fields.String(allow_none=True, metadata={"description": _LANG})
 
 
 class ThreadSummarySchema(Schema):
@@ -187,6 +195,7 @@ class StatsSchema(Schema):
     generation = fields.Integer()
     index_dir = fields.String()
     size_bytes = fields.Integer()
+    format_version = fields.Integer(metadata={"description": "The index format version."})
 
 
 class HealthSchema(Schema):

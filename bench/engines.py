@@ -84,15 +84,15 @@ def ingest_threadsearch_paths(threads: Any, out: Path) -> int:
 def ingest_whoosh(threads: Any, out: Path) -> int:
     """Whoosh the obvious way: same schema, ``ix.writer()`` defaults, add_document."""
     import whoosh.index as windex
-    from threadsearch.schema import INDEX_NAME, build_schema, entry_document
+    from threadsearch.schema import INDEX_NAME, build_schema, thread_documents
 
     out.mkdir(parents=True, exist_ok=True)
     ix = windex.create_in(str(out), build_schema(), indexname=INDEX_NAME)
     writer = ix.writer()
     count = 0
     for thread in threads:
-        for entry in thread.entries:
-            writer.add_document(**entry_document(thread, entry))
+        for doc in thread_documents(thread):
+            writer.add_document(**doc)
             count += 1
     writer.commit()
     ix.close()

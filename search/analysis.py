@@ -406,25 +406,29 @@ def spelling_analyzer() -> Any:
 
 
 class PairFilter(Filter):  # type: ignore[misc]
-    """The pairs of adjacent positions' main terms, as one term: ``north|en korea|en``.
+    """The pairs of adjacent positions' terms, as one term: ``north|en korea|en``.
 
-    Put after :class:`LanguageFilter`; the main term of a position is its first
-    (for a word: the stem of its main spelling; for an identifier: the whole name).
-    :func:`pair_terms` builds the query side.
+    Put after :class:`LanguageFilter`. Every term of a position is paired with every
+    term of the next (an umlaut word's two spellings, an identifier whole and in parts),
+    so a document holds the pair ``a b`` exactly when the two-slot phrase query
+    ``Sequence([a, b])`` matches it: the query side looks the phrase up as the pairs of
+    its slots' alternatives (:func:`pair_terms` gives the main ones).
     """
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
-        previous: str | None = None
-        last_pos = -1
+        previous: list[str] = []
+        current: list[str] = []
+        current_pos = None
         for token in tokens:
-            if token.pos == last_pos:
-                continue
-            last_pos = token.pos
+            if token.pos != current_pos:
+                previous, current, current_pos = current, [], token.pos
             text = token.text
-            if previous is not None:
-                token.text = f"{previous} {text}"
+            if text in current:
+                continue
+            current.append(text)
+            for first in previous:
+                token.text = f"{first} {text}"
                 yield token
-            previous = text
 
 
 def pair_analyzer() -> Any:

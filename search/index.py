@@ -73,7 +73,7 @@ from whoosh.searching import Searcher
 from .errors import IndexNotFoundError, IndexVersionError, SearchError
 from .model import Thread
 from .query.columns import write_missing_sidecars
-from .schema import INDEX_NAME, META_FILE, SCHEMA_VERSION, THREAD, build_schema, entry_document
+from .schema import INDEX_NAME, META_FILE, SCHEMA_VERSION, THREAD, build_schema, thread_documents
 from .writer import BatchWriter, open_writer
 
 #: The Whoosh release threadsearch is built and tested against (the ``whoosh3`` fork).
@@ -451,8 +451,8 @@ class ThreadIndex:
                 if on_thread is not None:
                     on_thread(thread)
                 size = len(thread.entries)
-                for entry in thread.entries:
-                    writer.add(entry_document(thread, entry), size)
+                for doc in thread_documents(thread):
+                    writer.add(doc, size)
             writer.commit()
         except BaseException:
             writer.cancel()
@@ -621,7 +621,9 @@ def open_index(
         raise IndexVersionError(
             f"the index at {directory} has schema version {version}, "
             f"this threadsearch reads version {SCHEMA_VERSION}",
-            hint=f"Rebuild it: delete {directory} and run `threadsearch ingest` again.",
+            hint=f"Rebuild it with `threadsearch reindex --index {directory}` (from the text "
+            f"it stores; version 3 on), or delete {directory} and run `threadsearch ingest "
+            f"PATH --index {directory}` again.",
         )
     try:
         ix = whoosh_index.open_dir(str(directory), indexname=INDEX_NAME, readonly=readonly)

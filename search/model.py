@@ -131,6 +131,7 @@ class Entry:
     status: str = "approved"
     utc_offset: int | None = None
     thread_title: str | None = None
+    lang: str | None = None
 
     def __post_init__(self) -> None:
         value = self.timestamp
@@ -187,6 +188,7 @@ class Entry:
             "mentions": list(self.mentions),
             "url": self.url,
             "status": self.status,
+            "lang": self.lang,
         }
 
 
@@ -322,6 +324,7 @@ class SearchRequest:
     thread: list[str] = field(default_factory=list)
     site: list[str] = field(default_factory=list)
     tag: list[str] = field(default_factory=list)
+    lang: list[str] = field(default_factory=list)
     since: datetime | None = None
     until: datetime | None = None
     facets: list[str] = field(default_factory=list)
@@ -381,6 +384,7 @@ class Hit:
     snippet: str
     collapsed: int | None = None
     utc_offset: int | None = None
+    lang: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """One item of ``hits`` in ``GET /search`` and ``GET /entries/<id>/similar``."""
@@ -396,6 +400,7 @@ class Hit:
             "score": self.score,
             "snippet": self.snippet,
             "collapsed": self.collapsed,
+            "lang": self.lang,
         }
 
 
@@ -456,6 +461,7 @@ class Stats:
     generation: int
     index_dir: str
     size_bytes: int
+    format_version: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """``GET /stats``; ``first``/``last`` as ISO 8601 UTC."""
@@ -470,4 +476,5 @@ class Stats:
             "generation": self.generation,
             "index_dir": self.index_dir,
             "size_bytes": self.size_bytes,
+            "format_version": self.format_version,
         }

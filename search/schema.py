@@ -14,22 +14,23 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from whoosh.analysis import (
-    CharsetFilter,
-    Filter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemmingAnalyzer,
-)
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.support.charset import accent_map
 
+from .analysis import (
+    LangText,
+    detect_language,
+    pair_analyzer,
+    spelling_analyzer,
+    stop_words,
+    text_analyzer,
+)
 from .model import Entry, Thread, to_utc
 
 #: Bumped whenever the schema or the meaning of a field changes. Version 3: ``time``
 #: holds aware UTC ISO text for every entry (zone-less times read as UTC) and
-#: ``utc_offset`` the offset the source stated.
-SCHEMA_VERSION = 3
+#: ``utc_offset`` the offset the source stated. Version 4: text is analyzed per script
+#: and language (:mod:`.analysis`) and each entry has a ``lang``.
+SCHEMA_VERSION = 4
 META_FILE = "threadsearch.json"
 INDEX_NAME = "threadsearch"
 
@@ -54,7 +55,7 @@ QUOTED = "quoted"
 SPELL = "spell"
 TITLE_PAIRS = "title_pairs"
 BODY_PAIRS = "body_pairs"
-#: Text field -> the field of its word pairs (see :class:`PairFilter`).
+#: Text field -> the field of its word pairs (see :class:`~.analysis.PairFilter`).
 PAIR_FIELDS = {TITLE: TITLE_PAIRS, BODY: BODY_PAIRS}
 MENTIONS = "mentions"
 PARENT = "parent_id"
@@ -62,52 +63,21 @@ DEPTH = "depth"
 URL = "url"
 STATUS = "status"
 SOURCE = "source"
+LANG = "lang"
+
+# An index of schema version 3 or older pickled its pair analyzer as
+# ``threadsearch.schema.PairFilter``: the name must resolve for ``reindex`` to open it.
+from .analysis import PairFilter as PairFilter  # noqa: E402
 
 #: Fields a bare word in the query searches, with their boosts.
 TEXT_FIELDS = {TITLE: 2.0, BODY: 1.0}
 #: Exact-valued fields that can be filtered and faceted.
-KEYWORD_FIELDS = (AUTHOR, KIND, THREAD, SITE, TAG)
-
-
-def _text_analyzer() -> Any:
-    # English stemming with accent folding: "refugee" finds "refugees", "café" finds
-    # "cafe". Apostrophes split words the same way whether straight or curly, so
-    # "aren't" and "aren’t" index alike.
-    return StemmingAnalyzer() | CharsetFilter(accent_map)
-
-
-class PairFilter(Filter):  # type: ignore[misc]
-    """Turns a token stream into the pairs of adjacent tokens: "north korea", "korea china".
-
-    A two-word phrase is then one term to look up instead of two position lists to
-    intersect. Stop words are removed and positions renumbered before pairing, exactly
-    as Whoosh numbers the positions a phrase query compares, so a pair term matches
-    the documents the phrase matches.
-    """
-
-    def __call__(self, tokens: Any) -> Any:
-        previous: str | None = None
-        for token in tokens:
-            text = token.text
-            if previous is not None:
-                token.text = f"{previous} {text}"
-                yield token
-            previous = text
-
-
-def _pair_analyzer() -> Any:
-    return _text_analyzer() | PairFilter()
-
-
-def _spelling_analyzer() -> Any:
-    # Words as typed (lower-cased, accents folded, not stemmed), for "did you mean":
-    # suggestions must be real words, not stems.
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+KEYWORD_FIELDS = (AUTHOR, KIND, THREAD, SITE, TAG, LANG)
 
 
 def build_schema() -> Schema:
     """The one schema of a threadsearch index."""
-    text = _text_analyzer()
+    text = text_analyzer()
     return Schema(
         **{
             ID_FIELD: ID(stored=True, unique=True),
@@ -127,15 +97,16 @@ def build_schema() -> Schema:
             TITLE: TEXT(analyzer=text, stored=True, field_boost=TEXT_FIELDS[TITLE]),
             BODY: TEXT(analyzer=text, stored=True),
             QUOTED: TEXT(analyzer=text, stored=True),
-            SPELL: TEXT(analyzer=_spelling_analyzer(), phrase=False),
-            TITLE_PAIRS: TEXT(analyzer=_pair_analyzer(), phrase=False),
-            BODY_PAIRS: TEXT(analyzer=_pair_analyzer(), phrase=False),
+            SPELL: TEXT(analyzer=spelling_analyzer(), phrase=False),
+            TITLE_PAIRS: TEXT(analyzer=pair_analyzer(), phrase=False),
+            BODY_PAIRS: TEXT(analyzer=pair_analyzer(), phrase=False),
             MENTIONS: KEYWORD(stored=True, commas=True, lowercase=True),
             PARENT: ID(stored=True),
             DEPTH: NUMERIC(int, stored=True),
             URL: STORED(),
             STATUS: ID(stored=True),
             SOURCE: STORED(),
+            LANG: ID(stored=True),
         }
     )
 
@@ -147,8 +118,83 @@ def to_index_time(value: datetime) -> datetime:
     return value
 
 
-def entry_document(thread: Thread, entry: Entry) -> dict[str, Any]:
-    """The Whoosh document for one entry of a thread."""
+#: Languages decided by script alone; an entry of another script is detected anew.
+_SCRIPT_LANGUAGES = frozenset({"zh", "ja", "ko"})
+#: How many words of an entry are compared with its thread's language.
+_SAME_WORDS = 60
+
+
+def _entry_text(entry: Entry) -> str:
+    return f"{entry.title}\n{entry.body}" if entry.title else entry.body
+
+
+def _looks_like(text: str, lang: str) -> bool:
+    """Whether a text plainly reads as ``lang``: enough of its first words are the
+    language's stop words (about a third of running text is; a text in another language
+    shares few of them). A cheap test, so detection runs only on entries that differ."""
+    stops = stop_words(lang)
+    if not stops:
+        return False
+    words = text[:600].lower().split()[:_SAME_WORDS]
+    if len(words) < 8:
+        return False
+    hits = sum(1 for w in words if w.strip(".,;:!?()\"'") in stops)
+    return hits * 5 >= len(words)
+
+
+def entry_languages(thread: Thread) -> list[str | None]:
+    """The language of each entry (ISO 639-1, or None), in the thread's order.
+
+    The thread's language is detected once, from its title and first entry. An entry
+    whose own text is too short to tell takes the thread's language; an entry that
+    plainly reads as the thread's language (see :func:`_looks_like`) takes it without
+    running the detector, which costs about half a millisecond an entry; any other entry
+    is detected on its own text. An entry with ``lang`` set keeps it.
+
+    >>> from threadsearch.model import Entry, Thread
+    >>> body = "Die Stadt hat im Winter viele neue Wohnungen für die Familien gebaut."
+    >>> post = Entry("p", "t", "post", 0, body, title="Wohnen")
+    >>> reply = Entry("c1", "t", "comment", 1, "Danke!")
+    >>> entry_languages(Thread("t", "Wohnen", entries=[post, reply]))
+    ['de', 'de']
+    """
+    if not thread.entries:
+        return []
+    first = thread.entries[0]
+    thread_lang = detect_language(f"{thread.title}\n{_entry_text(first)}")
+    langs: list[str | None] = []
+    for entry in thread.entries:
+        given = getattr(entry, "lang", None)
+        if given:
+            langs.append(given)
+            continue
+        if entry is first and thread_lang is not None:
+            langs.append(thread_lang)  # detected just now, on this entry's own text
+            continue
+        text = _entry_text(entry)
+        if thread_lang is not None and thread_lang not in _SCRIPT_LANGUAGES:
+            if _looks_like(text, thread_lang):
+                langs.append(thread_lang)
+                continue
+        langs.append(detect_language(text) or thread_lang)
+    return langs
+
+
+def thread_documents(thread: Thread) -> list[dict[str, Any]]:
+    """The Whoosh documents of a thread's entries, each with its language."""
+    return [
+        entry_document(thread, entry, lang)
+        for entry, lang in zip(thread.entries, entry_languages(thread), strict=True)
+    ]
+
+
+def entry_document(thread: Thread, entry: Entry, lang: str | None = None) -> dict[str, Any]:
+    """The Whoosh document for one entry of a thread, its text analyzed as ``lang``.
+
+    The text fields are indexed as :class:`~.analysis.LangText` (the analyzer stems by
+    its language) and stored as plain ``str``.
+    """
+    title = entry.title or ""
     doc: dict[str, Any] = {
         ID_FIELD: entry.id,
         THREAD: thread.id,
@@ -157,12 +203,15 @@ def entry_document(thread: Thread, entry: Entry) -> dict[str, Any]:
         DECLARED: thread.declared_count,
         KIND: entry.kind,
         POSITION: entry.position,
-        TITLE: entry.title or "",
-        BODY: entry.body,
-        QUOTED: entry.quoted,
-        SPELL: " ".join(filter(None, (entry.title, entry.body))),
-        TITLE_PAIRS: entry.title or "",
-        BODY_PAIRS: entry.body,
+        TITLE: LangText(title, lang),
+        f"_stored_{TITLE}": title,
+        BODY: LangText(entry.body, lang),
+        f"_stored_{BODY}": entry.body,
+        QUOTED: LangText(entry.quoted, lang),
+        f"_stored_{QUOTED}": entry.quoted,
+        SPELL: LangText(" ".join(filter(None, (entry.title, entry.body))), lang),
+        TITLE_PAIRS: LangText(title, lang),
+        BODY_PAIRS: LangText(entry.body, lang),
         DEPTH: entry.depth,
         URL: entry.url,
         AUTHOR_URL: entry.author_url,
@@ -186,4 +235,6 @@ def entry_document(thread: Thread, entry: Entry) -> dict[str, Any]:
         doc[MENTIONS] = ",".join(m.replace(",", " ") for m in entry.mentions)
     if entry.parent_id:
         doc[PARENT] = entry.parent_id
+    if lang:
+        doc[LANG] = lang
     return doc

@@ -32,7 +32,7 @@ from .errors import NotFoundError, ValidationError
 from .index import ThreadIndex
 from .model import ENTRY_KINDS, Entry, Thread
 from .query.engine import get_entry, get_thread
-from .schema import THREAD, entry_document
+from .schema import THREAD, thread_documents
 
 __all__ = [
     "Problem",
@@ -195,10 +195,13 @@ def _check(problems: list[Problem]) -> None:
 
 
 def _write_entries(writer: Any, thread: Thread) -> int:
-    for entry in thread.entries:
-        if type(entry.kind) is not str:  # an EntryKind member: store its plain value
-            entry = replace(entry, kind=str(getattr(entry.kind, "value", entry.kind)))
-        writer.update_document(**entry_document(thread, entry))
+    entries = [
+        # An EntryKind member: store its plain value.
+        e if type(e.kind) is str else replace(e, kind=str(getattr(e.kind, "value", e.kind)))
+        for e in thread.entries
+    ]
+    for doc in thread_documents(replace(thread, entries=entries)):
+        writer.update_document(**doc)
     return len(thread.entries)
 
 

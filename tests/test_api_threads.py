@@ -17,6 +17,7 @@ SEARCH_PARAMETERS = [
     "thread",
     "site",
     "tag",
+    "lang",  # schema version 4: entries have a detected language, a filter like site
     "since",
     "until",
     "facet",

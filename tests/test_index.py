@@ -144,7 +144,9 @@ def test_another_schema_version_is_refused_with_how_to_rebuild(seed_index_copy: 
     message = str(caught.value)
     assert "schema version 999" in message
     assert f"reads version {SCHEMA_VERSION}" in message
-    assert f"Rebuild it: delete {seed_index_copy} and run `threadsearch ingest` again." in message
+    # Since schema version 4 the hint names `threadsearch reindex` first.
+    assert f"`threadsearch reindex --index {seed_index_copy}`" in message
+    assert f"run `threadsearch ingest PATH --index {seed_index_copy}` again" in message
 
 
 def test_a_missing_index(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from threadsearch import SearchRequest, ThreadIndex, ingest_paths, open_index, search
 from threadsearch.query.columns import columns_for
+from threadsearch.query.engine import query_langs
 from threadsearch.query.matching import postings_for, query_mask
-from threadsearch.query.parse import parse_query
+from threadsearch.query.parse import build_parser, parse_query
 from threadsearch.query.scoring import Scorer, ScoringCache, top_documents
 from threadsearch.schema import AUTHOR, KIND, THREAD, TIMESTAMP, build_schema
 from whoosh import query as wq
@@ -34,6 +35,12 @@ QUERIES = [
 ]
 
 
+def parse(index: ThreadIndex, text: str) -> wq.Query:
+    """The query ``search`` runs: its words analyzed in every language the index holds
+    (since schema version 4 the parsed query depends on the index's languages)."""
+    return parse_query(text, build_schema(), query_langs(SearchRequest(), columns_for(index)))
+
+
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadIndex]:
     index = open_index(tmp_path_factory.mktemp("mixed"), create=True)
@@ -48,7 +55,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadIndex]:
 def test_query_mask_equals_whoosh_docs_for_query(mixed: ThreadIndex, text: str) -> None:
     searcher = mixed.searcher()
     columns = columns_for(mixed)
-    q = parse_query(text, build_schema())
+    q = parse(mixed, text)
     fast = np.flatnonzero(query_mask(q, searcher, columns, postings_for(mixed, columns)))
     slow = sorted(searcher.docs_for_query(q))
     assert fast.tolist() == slow
@@ -60,7 +67,7 @@ def test_facet_counts_equal_whoosh_groupedby(mixed: ThreadIndex, text: str) -> N
     request = SearchRequest(q=text, facets=["kind", "author", "thread"], per_page=1)
     result = search(mixed, request, facet_limit=10_000)
     searcher = mixed.searcher()
-    q = parse_query(text, build_schema())
+    q = parse(mixed, text)
     facets = {"kind": FieldFacet(KIND), "author": FieldFacet(AUTHOR), "thread": FieldFacet(THREAD)}
     slow = searcher.search(q, limit=None, groupedby=facets)
     assert result.total == len(slow)
@@ -73,7 +80,7 @@ def test_facet_counts_equal_whoosh_groupedby(mixed: ThreadIndex, text: str) -> N
 def test_date_sort_equals_whoosh_sortedby(mixed: ThreadIndex, sort: str) -> None:
     result = search(mixed, SearchRequest(q="wordpress", sort=sort, per_page=20))
     searcher = mixed.searcher()
-    q = parse_query("wordpress", build_schema())
+    q = parse(mixed, "wordpress")
     slow = searcher.search(q, limit=None, sortedby=TIMESTAMP, reverse=sort == "newest")
     timed = [h for h in slow if h.get("time")]
     expected = [h["time"] for h in timed][:20]
@@ -82,7 +89,7 @@ def test_date_sort_equals_whoosh_sortedby(mixed: ThreadIndex, sort: str) -> None
 
 def test_relevance_page_equals_whoosh_search(mixed: ThreadIndex) -> None:
     result = search(mixed, SearchRequest(q="korea", per_page=10))
-    slow = mixed.searcher().search(parse_query("korea", build_schema()), limit=10)
+    slow = mixed.searcher().search(parse(mixed, "korea"), limit=10)
     assert [h.id for h in result.hits] == [h["id"] for h in slow]
 
 
@@ -100,7 +107,7 @@ RANKED = ["korea", "north korea", "china OR japan", "korea NOT north", "deployme
 def test_numpy_bm25_equals_whoosh_scores(mixed: ThreadIndex, text: str) -> None:
     searcher = mixed.searcher()
     columns = columns_for(mixed)
-    q = parse_query(text, build_schema())
+    q = parse(mixed, text)
     scorer = Scorer(searcher, ScoringCache(columns.doc_count), columns.doc_count)
     scored = scorer.scores(q)
     assert scored is not None
@@ -115,8 +122,8 @@ def test_unsupported_shapes_fall_back_to_whoosh(mixed: ThreadIndex) -> None:
     searcher = mixed.searcher()
     columns = columns_for(mixed)
     scorer = Scorer(searcher, ScoringCache(columns.doc_count), columns.doc_count)
-    assert scorer.scores(parse_query('"north korean refugees"', build_schema())) is None
-    assert scorer.scores(parse_query("refug*", build_schema())) is None
+    assert scorer.scores(parse(mixed, '"north korean refugees"')) is None
+    assert scorer.scores(parse(mixed, "refug*")) is None
 
 
 @pytest.mark.parametrize(
@@ -125,15 +132,19 @@ def test_unsupported_shapes_fall_back_to_whoosh(mixed: ThreadIndex) -> None:
 def test_two_word_phrase_as_pair_term_matches_what_the_phrase_matches(
     mixed: ThreadIndex, text: str
 ) -> None:
-    from threadsearch.schema import TEXT_FIELDS
-    from whoosh.qparser import MultifieldParser
-
+    # Since schema version 4 a phrase is a Sequence of each word's alternatives (its
+    # terms in every language of the index); the pair look-up must match what it matches.
     schema = build_schema()
-    plain = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS).parse(text)
-    assert isinstance(plain.subqueries[0], wq.Phrase)  # what Whoosh alone would run
-    rewritten = parse_query(text, schema)
-    assert isinstance(rewritten.subqueries[0], wq.Term)
+    langs = query_langs(SearchRequest(), columns_for(mixed))
+    plain = build_parser(schema, langs).parse(text)
+    assert any(isinstance(q, wq.Sequence) for q in _walk(plain))  # what Whoosh would run
+    rewritten = parse_query(text, schema, langs)
+    assert any(q.field() in ("title_pairs", "body_pairs") for q in rewritten.leaves())
     searcher = mixed.searcher()
     phrase_docs = sorted(searcher.docs_for_query(plain))
     assert sorted(searcher.docs_for_query(rewritten)) == phrase_docs
     assert len(phrase_docs) > 0
+
+
+def _walk(q: wq.Query) -> list[wq.Query]:
+    return [q, *(sub for child in q.children() for sub in _walk(child))]

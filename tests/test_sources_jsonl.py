@@ -253,6 +253,7 @@ def test_jsonl_dump_has_every_field_and_iso_times() -> None:
         "mentions",
         "url",
         "status",
+        "lang",  # schema version 4: an entry's language, kept on export and re-ingest
     }
     assert post["timestamp"] == "2020-02-29T23:59:59.123456Z"
     assert data["entries"][2]["timestamp"] is None

@@ -31,7 +31,7 @@ from whoosh.columns import NumericColumn
 from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
-from ..schema import AUTHOR, KIND, SITE, TAG, THREAD, TIMESTAMP
+from ..schema import AUTHOR, KIND, LANG, SITE, TAG, THREAD, TIMESTAMP
 
 #: Value of ``Columns.time`` for an entry with no timestamp.
 NO_TIME = np.iinfo(np.int64).min
@@ -39,11 +39,11 @@ NO_TIME = np.iinfo(np.int64).min
 # 2**64-1 for "no value".
 _WHOOSH_NO_TIME = np.uint64(2**64 - 1)
 
-SINGLE_FIELDS = (AUTHOR, KIND, THREAD, SITE)
+SINGLE_FIELDS = (AUTHOR, KIND, THREAD, SITE, LANG)
 
 #: The file beside each segment; bump the version when its layout changes.
 SIDECAR_EXT = ".cols"
-SIDECAR_VERSION = 1
+SIDECAR_VERSION = 2
 
 
 @dataclass

@@ -12,6 +12,7 @@ Results are cached per index generation. The other calls read threads and entrie
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ from whoosh import query as wq
 from whoosh.idsets import DocIdSet
 from whoosh.searching import Searcher
 
+from ..analysis import LangText, fold
 from ..errors import InvalidFilterError, NotFoundError
 from ..index import ThreadIndex, read_call
 from ..model import (
@@ -45,10 +47,12 @@ from ..schema import (
     DEPTH,
     ID_FIELD,
     KIND,
+    LANG,
     MENTIONS,
     PARENT,
     POSITION,
     QUOTED,
+    SCHEMA_VERSION,
     SITE,
     SOURCE,
     SPELL,
@@ -81,6 +85,8 @@ SUGGEST_BELOW = 3
 RESULT_CACHE = 512
 
 _SCHEMA = build_schema()
+#: Han, Kana and Hangul: words the speller leaves alone (the index holds their bigrams).
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 class MaskSet(DocIdSet):  # type: ignore[misc]
@@ -164,7 +170,7 @@ def _search(
 ) -> SearchResult:
     searcher = index.searcher()
     columns = columns_for(index)
-    q = parse_query(request.q, _SCHEMA)
+    q = parse_query(request.q, _SCHEMA, query_langs(request, columns))
     matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
     scoring = index.cache("scoring", lambda _: ScoringCache(columns.doc_count))
@@ -186,11 +192,19 @@ def _search(
         _hit(searcher, q, docnum, score, collapsed.get(docnum))
         for docnum, score in zip(docnums, scores, strict=True)
     ]
-    suggestion = _suggest(searcher, request, total) if total < SUGGEST_BELOW else None
+    langs = query_langs(request, columns)
+    suggestion = _suggest(searcher, request, total, langs) if total < SUGGEST_BELOW else None
     warnings = ["the query has only stop words; nothing to search"] if q is wq.NullQuery else []
     return SearchResult(
         total, request.page, request.per_page, 0.0, hits, facets, suggestion, warnings
     )
+
+
+def query_langs(request: SearchRequest, columns: Columns) -> list[str | None]:
+    """The languages a query's words are analyzed in: the request's ``lang`` filter, or
+    every language the index holds (a ``lang:`` in the query narrows it further)."""
+    langs: list[str | None] = list(request.lang or sorted(columns.keyword[LANG].values))
+    return langs
 
 
 def _rank(
@@ -297,6 +311,7 @@ def _hit(
         snippet=snippet(q, fields),
         collapsed=collapsed,
         utc_offset=fields.get(UTC_OFFSET),
+        lang=fields.get(LANG),
     )
 
 
@@ -308,20 +323,28 @@ def _time(fields: dict[str, Any]) -> datetime | None:
 
 def snippet(q: wq.Query, fields: dict[str, Any]) -> str:
     """An HTML snippet of the body: matches in <mark>, everything else escaped."""
-    text = fields.get(BODY) or fields.get(TITLE) or ""
-    terms = query_terms(q, BODY) if not isinstance(q, wq.Every) else set()
-    return make_snippet(text, frozenset(terms))
+    field = BODY if fields.get(BODY) else TITLE
+    text = fields.get(field) or ""
+    terms = query_terms(q, field) if not isinstance(q, wq.Every) else set()
+    return make_snippet(text, frozenset(terms), fields.get(LANG))
 
 
-def _suggest(searcher: Searcher, request: SearchRequest, total: int) -> str | None:
+def _suggest(
+    searcher: Searcher, request: SearchRequest, total: int, langs: list[str | None]
+) -> str | None:
     """A respelling of the typed words that exist in the index, when it finds more."""
     words = request.q.split()
     changed = False
     corrected: list[str] = []
     reader = searcher.reader()
     for word in words:
-        plain = word.lower()
-        if ":" in word or not plain.isalpha() or reader.frequency(SPELL, plain) > 0:
+        plain = fold(word)[0]
+        if (
+            ":" in word
+            or not plain.isalpha()
+            or _CJK.search(plain)
+            or reader.frequency(SPELL, plain) > 0
+        ):
             corrected.append(word)
             continue
         options = searcher.suggest(SPELL, plain, limit=1)
@@ -333,7 +356,7 @@ def _suggest(searcher: Searcher, request: SearchRequest, total: int) -> str | No
     if not changed:
         return None
     suggestion = " ".join(corrected)
-    better = searcher.search(parse_query(suggestion, _SCHEMA), limit=1)
+    better = searcher.search(parse_query(suggestion, _SCHEMA, langs), limit=1)
     return suggestion if len(better) > total else None
 
 
@@ -364,6 +387,7 @@ def entry_from_fields(fields: dict[str, Any]) -> Entry:
         mentions=_split(fields.get(MENTIONS)),
         url=fields.get(URL),
         status=fields.get(STATUS) or "approved",
+        lang=fields.get(LANG),
     )
 
 
@@ -449,7 +473,10 @@ def similar(index: ThreadIndex, entry_id: str, limit: int = 10) -> SimilarResult
     docs = _docs_for_term(searcher, ID_FIELD, entry_id)
     if not docs:
         raise NotFoundError(f"no entry with id {entry_id!r}")
-    results = searcher.more_like(docs[0], BODY, top=limit)
+    # Key terms are index terms: the body analyzed in the entry's own language.
+    fields = searcher.stored_fields(docs[0])
+    text = LangText(fields.get(BODY) or "", fields.get(LANG))
+    results = searcher.more_like(docs[0], BODY, text=text, top=limit)
     hits = [_hit(searcher, wq.Every(), h.docnum, round(float(h.score), 4), None) for h in results]
     return SimilarResult(id=entry_id, hits=hits)
 
@@ -480,6 +507,7 @@ def stats(index: ThreadIndex) -> Stats:
         generation=index.generation,
         index_dir=str(index.path),
         size_bytes=_folder_bytes(index.path),
+        format_version=SCHEMA_VERSION,
     )
 
 

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from ..errors import InvalidFilterError
 from ..model import Facet, FacetValue
-from ..schema import AUTHOR, KIND, SITE, TAG, THREAD
+from ..schema import AUTHOR, KIND, LANG, SITE, TAG, THREAD
 from .columns import NO_TIME, Columns
 from .filters import DATE_FILTER, Mask
 
@@ -25,6 +25,7 @@ KEYWORD_FACETS = {
     "thread": (THREAD, "thread"),
     "site": (SITE, "site"),
     "tag": (TAG, "tag"),
+    "lang": (LANG, "lang"),
 }
 #: facet name -> numpy datetime64 unit and the ISO prefix length it shows
 CALENDAR_FACETS = {"year": ("Y", 4), "month": ("M", 7), "day": ("D", 10)}

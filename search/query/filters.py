@@ -1,4 +1,4 @@
-"""Structured filters (author, kind, thread, site, tag, since, until) as document masks.
+"""Structured filters (author, kind, thread, site, tag, lang, since, until) as document masks.
 
 Values within one filter are ORed (``author=a&author=b``), different filters ANDed.
 Each filter is a boolean numpy array over all documents, computed from the columns of
@@ -16,13 +16,20 @@ from whoosh.util.times import datetime_to_long
 
 from ..errors import InvalidFilterError
 from ..model import ENTRY_KINDS, SearchRequest
-from ..schema import AUTHOR, KIND, SITE, TAG, THREAD, to_index_time
+from ..schema import AUTHOR, KIND, LANG, SITE, TAG, THREAD, to_index_time
 from .columns import NO_TIME, Columns
 
 Mask = NDArray[np.bool_]
 
 #: Request attribute -> index field, for the exact-valued filters.
-KEYWORD_FILTERS = {"author": AUTHOR, "kind": KIND, "thread": THREAD, "site": SITE, "tag": TAG}
+KEYWORD_FILTERS = {
+    "author": AUTHOR,
+    "kind": KIND,
+    "thread": THREAD,
+    "site": SITE,
+    "tag": TAG,
+    "lang": LANG,
+}
 DATE_FILTER = "date"
 
 

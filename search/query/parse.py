@@ -2,7 +2,14 @@
 
 The query language is Whoosh's: words are ANDed, ``"phrases"``, ``field:value``,
 ``wild*``, ``fuzzy~``, ``[a TO b]`` ranges, ``timestamp:>2005-10-02`` comparisons,
-``OR``, ``NOT`` and parentheses. Bare words search the title and the body.
+``OR``, ``NOT`` and parentheses. Bare words search the title and the body;
+``lang:de`` keeps entries of one language (and analyzes the words as that language only).
+
+Words of the text fields are analyzed as the index analyzed them, through
+:func:`~threadsearch.analysis.query_plan`: one typed word becomes its terms in every
+language the index holds (``refugees`` is ``refuge|en`` or ``refugees``), a Chinese or
+Korean word the phrase of its character bigrams, an identifier its whole name. Whoosh's
+own handling of a word the analyzer splits (AND of the pieces) is not used.
 
 Policy: like a search box, unbalanced quotes and brackets are read leniently (an
 unclosed quote or bracket runs to the end of the text; a stray closing one is
@@ -13,35 +20,157 @@ is a :class:`~threadsearch.errors.QuerySyntaxError` with a message naming the ba
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from whoosh import query as wq
 from whoosh.fields import Schema
-from whoosh.qparser import AndGroup, FuzzyTermPlugin, GtLtPlugin, MultifieldParser
+from whoosh.qparser import (
+    AndGroup,
+    FuzzyTermPlugin,
+    GtLtPlugin,
+    MultifieldPlugin,
+    PhrasePlugin,
+    QueryParser,
+)
 from whoosh.qparser.dateparse import DateParserPlugin
+from whoosh.qparser.syntax import attach
 
+from ..analysis import fold, query_plan, whoosh_query
 from ..errors import QuerySyntaxError
-from ..schema import PAIR_FIELDS, TEXT_FIELDS
+from ..schema import BODY, LANG, PAIR_FIELDS, QUOTED, TEXT_FIELDS, TITLE
+
+#: Fields whose words go through the language analysis.
+ANALYZED_FIELDS = frozenset({TITLE, BODY, QUOTED})
+_LANG_TERM = re.compile(r"(?<![\w:])lang:([A-Za-z]{2,3})\b")
 
 
-def build_parser(schema: Schema) -> MultifieldParser:
-    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=AndGroup)
+def _boost(q: wq.Query, boost: float) -> wq.Query:
+    """Put ``boost`` on every leaf of ``q`` (Whoosh and the fast scorer read leaves)."""
+    if boost == 1.0:
+        return q
+    if q.is_leaf():
+        q.boost = boost
+        return q
+    for child in q.children():
+        _boost(child, boost)
+    return q
+
+
+def plan_query(fieldname: str, text: str, langs: Sequence[str | None], boost: float = 1.0,
+               slop: int = 1) -> wq.Query | None:  # fmt: skip
+    """The query of a word or phrase on an analyzed field; None when nothing is left."""
+    plan = query_plan(text, langs)
+    if not plan.alternatives:
+        return None
+    q = whoosh_query(fieldname, plan)
+    if slop != 1:
+        for sub in [q, *q.children()]:
+            if isinstance(sub, wq.Sequence):
+                sub.slop = slop
+    return _boost(q, boost)
+
+
+class _PhraseNode(PhrasePlugin.PhraseNode):  # type: ignore[misc]
+    def query(self, parser: Any) -> Any:
+        fieldname = self.fieldname or parser.fieldname
+        if fieldname in ANALYZED_FIELDS:
+            q = plan_query(fieldname, self.text, parser.langs, self.boost, self.slop)
+            return attach(q if q is not None else wq.NullQuery, self)
+        return super().query(parser)
+
+
+class _PhraseTagger(PhrasePlugin.PhraseTagger):  # type: ignore[misc]
+    def create(self, parser: Any, match: Any) -> Any:
+        slop = match.group("slop")
+        return _PhraseNode(match.group("text"), match.start("text"), int(slop) if slop else 1)
+
+
+class _PhrasePlugin(PhrasePlugin):  # type: ignore[misc]
+    def taggers(self, parser: Any) -> Any:
+        return [(_PhraseTagger(self.expr), 0)]
+
+
+class _FuzzyOr(wq.Or):  # type: ignore[misc]
+    """An OR of fuzzy terms that takes the parser's ``maxdist``/``prefixlength``."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("maxdist", "prefixlength"):
+            for sub in self.subqueries:
+                setattr(sub, name, value)
+            return
+        super().__setattr__(name, value)
+
+
+class LanguageParser(QueryParser):  # type: ignore[misc]
+    """Whoosh's multi-field parser with the text fields' words planned per language."""
+
+    def __init__(self, schema: Schema, langs: Sequence[str | None]) -> None:
+        super().__init__(None, schema, group=AndGroup)
+        self.add_plugin(MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
+        self.langs = list(langs)
+        self.remove_plugin_class(PhrasePlugin)
+        self.add_plugin(_PhrasePlugin())
+
+    def term_query(
+        self,
+        fieldname: str,
+        text: str,
+        termclass: Any,
+        boost: float = 1.0,
+        tokenize: bool = True,
+        removestops: bool = True,
+    ) -> Any:
+        if fieldname not in ANALYZED_FIELDS:
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        if termclass is wq.Term and tokenize:
+            return plan_query(fieldname, text, self.langs, boost)
+        if issubclass(termclass, wq.FuzzyTerm):
+            # Near the word's terms in each language (stems are what the index holds).
+            plan = query_plan(text, self.langs)
+            if len(plan.alternatives) == 1 and len(plan.alternatives[0]) == 1:
+                terms = sorted(t for t in plan.alternatives[0][0] if not t.endswith("*"))
+                if terms:
+                    return _FuzzyOr([termclass(fieldname, t, boost=boost) for t in terms])
+        # Prefix, wildcard, fuzzy: on the folded spelling as typed, which matches both
+        # the unstemmed and the ``stem|lang`` terms that start with it.
+        return termclass(fieldname, fold(text)[0], boost=boost)
+
+
+def build_parser(schema: Schema, langs: Sequence[str | None] = ("en",)) -> QueryParser:
+    parser = LanguageParser(schema, langs)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(DateParserPlugin(free=False))
     return parser
 
 
-def parse_query(text: str, schema: Schema) -> wq.Query:
+def query_languages(text: str) -> list[str]:
+    """The languages a query names with ``lang:xx`` (lower-cased, in order).
+
+    >>> query_languages("brot lang:de OR lang:NL")
+    ['de', 'nl']
+    """
+    return list(dict.fromkeys(m.group(1).lower() for m in _LANG_TERM.finditer(text)))
+
+
+def parse_query(text: str, schema: Schema, langs: Sequence[str | None] = ("en",)) -> wq.Query:
     """Parse ``text``; an empty text matches everything.
 
+    ``langs`` are the languages the words are analyzed in: those of the index, or
+    the ones the user asked for. A ``lang:xx`` in the text narrows them to its own.
     A text with nothing searchable in it (only stop words such as "the") gives
     ``wq.NullQuery``, which matches nothing.
     """
     if not text.strip():
         return wq.Every()
+    named = query_languages(text)
+    if named:
+        langs = named
+        text = _LANG_TERM.sub(lambda m: f"{LANG}:{m.group(1).lower()}", text)
     try:
-        parsed: wq.Query = build_parser(schema).parse(text)
+        parsed: wq.Query = build_parser(schema, langs).parse(text)
     except Exception as exc:  # Whoosh raises bare Exception for an unreadable date
         raise QuerySyntaxError(
             f"cannot read the query {text!r}: {exc}",
@@ -52,19 +181,40 @@ def parse_query(text: str, schema: Schema) -> wq.Query:
 
 
 def pair_phrases(q: wq.Query) -> wq.Query:
-    """Rewrite two-word phrases on the title or body as look-ups of one word-pair term.
+    """Rewrite two-word phrases on the title or body as look-ups of word-pair terms.
 
     Whoosh answers a phrase by intersecting the words' postings and comparing positions
-    document by document; the pair field (see ``threadsearch.index.PairFilter``) holds every
-    adjacent pair as a term, so "light water" is one posting list. Longer phrases stay
-    phrases.
+    document by document; the pair field (see :class:`~threadsearch.analysis.PairFilter`)
+    holds every adjacent pair of terms, so "light water" is a few posting lists (the
+    pairs of the two words' alternatives). Longer phrases stay sequences.
     """
-    if isinstance(q, wq.Phrase):
-        pair_field = PAIR_FIELDS.get(q.fieldname)
-        if pair_field and len(q.words) == 2 and q.slop == 1:
-            return wq.Term(pair_field, " ".join(q.words), boost=q.boost)
+    if isinstance(q, wq.Sequence):
+        pair_field = PAIR_FIELDS.get(_field_of(q) or "")
+        slots = [_slot_terms(sub) for sub in q.subqueries]
+        if pair_field and len(slots) == 2 and q.slop == 1 and all(slots):
+            first, second = slots
+            assert first is not None and second is not None
+            boost = next(iter(q.leaves())).boost
+            pairs: list[wq.Query] = [
+                wq.Term(pair_field, f"{a} {b}", boost=boost) for a in first for b in second
+            ]
+            return pairs[0] if len(pairs) == 1 else wq.Or(pairs)
         return q
     return q if q.is_leaf() else q.apply(pair_phrases)
+
+
+def _field_of(q: wq.Query) -> str | None:
+    fields = {leaf.field() for leaf in q.leaves()}
+    return fields.pop() if len(fields) == 1 else None
+
+
+def _slot_terms(q: wq.Query) -> list[str] | None:
+    """The terms of a phrase slot made only of terms (None for a prefix slot)."""
+    if type(q) is wq.Term:
+        return [q.text]
+    if type(q) is wq.Or and all(type(c) is wq.Term for c in q.subqueries):
+        return [c.text for c in q.subqueries]
+    return None
 
 
 def _raise_on_errors(node: Any, text: str) -> None:

@@ -1,51 +1,63 @@
-"""Highlighted snippets: a window of the body around the first match, matches marked.
+"""Highlighted snippets: a window of the text around the first match, matches marked.
 
-Whoosh's highlighter runs the whole analyzer over the whole text for every hit, which
-cost more than the search itself. Here the text is split into words with the
-analyzer's own token pattern, each distinct word is analyzed once (the analyzer's
-filters work word by word, so the result is the same) and cached, and only the
-window shown is escaped and marked.
+The text is analyzed exactly as the index analyzed it (the entry's language, per-script
+segmentation, folding, identifier parts, see :mod:`threadsearch.analysis`), and every
+span whose term the query asks for is marked, so ``securite`` marks ``sécurité`` and a
+Chinese word marks its characters. Only the window shown is escaped and marked.
 """
 
 from __future__ import annotations
 
 import html
-import re
-from functools import lru_cache
 
-from whoosh.analysis.tokenizers import default_pattern
-
-from ..schema import BODY, build_schema
+from ..analysis import text_analyzer
 
 SNIPPET_CHARS = 240
 #: How much text before the first match the window shows.
 LEAD_CHARS = 60
 
-_ANALYZER = build_schema()[BODY].analyzer
-_WORD: re.Pattern[str] = default_pattern  # the tokenizer's own pattern
+_ANALYZER = text_analyzer()
 
 
-@lru_cache(maxsize=200_000)
-def indexed_term(word: str) -> str | None:
-    """The term the body analyzer indexes for one word, or None (a stop word)."""
-    for token in _ANALYZER(word):
-        return str(token.text)
-    return None
+def term_spans(text: str, terms: frozenset[str], lang: str | None) -> list[tuple[int, int]]:
+    """Character spans of ``text`` (indexed in ``lang``) whose index terms are in
+    ``terms``; overlapping spans merged.
+
+    >>> term_spans("La sécurité d'abord", frozenset({"securit|fr"}), "fr")
+    [(3, 11)]
+    """
+    if not terms or not text:
+        return []
+    spans = sorted(
+        {
+            (t.startchar, t.endchar)
+            for t in _ANALYZER(text, positions=True, chars=True, lang=lang)
+            if t.text in terms
+        }
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
-def snippet(text: str, terms: frozenset[str]) -> str:
+def snippet(text: str, terms: frozenset[str], lang: str | None = None) -> str:
     """HTML: up to SNIPPET_CHARS of ``text``, matches in <mark>, the rest escaped."""
-    matches = [m for m in _WORD.finditer(text) if terms and indexed_term(m.group()) in terms]
+    matches = term_spans(text, terms, lang)
     if not matches:
         return _window(text, 0, [])
-    start = max(0, matches[0].start() - LEAD_CHARS)
+    first = matches[0][0]
+    start = max(0, first - LEAD_CHARS)
     if start:
-        space = text.find(" ", start, matches[0].start())
+        space = text.find(" ", start, first)
         start = space + 1 if space >= 0 else start
     return _window(text, start, matches)
 
 
-def _window(text: str, start: int, matches: list[re.Match[str]]) -> str:
+def _window(text: str, start: int, matches: list[tuple[int, int]]) -> str:
     stop = start + SNIPPET_CHARS
     if stop < len(text):
         space = text.rfind(" ", start, stop)
@@ -54,12 +66,12 @@ def _window(text: str, start: int, matches: list[re.Match[str]]) -> str:
         stop = len(text)
     parts = ["… "] if start else []
     cursor = start
-    for match in matches:
-        if match.start() >= stop:
+    for match_start, match_end in matches:
+        if match_start >= stop:
             break
-        parts.append(html.escape(text[cursor : match.start()], quote=False))
-        parts.append(f"<mark>{html.escape(match.group(), quote=False)}</mark>")
-        cursor = match.end()
+        parts.append(html.escape(text[cursor:match_start], quote=False))
+        parts.append(f"<mark>{html.escape(text[match_start:match_end], quote=False)}</mark>")
+        cursor = match_end
     parts.append(html.escape(text[cursor:stop], quote=False))
     if stop < len(text):
         parts.append(" …")

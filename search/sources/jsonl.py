@@ -187,6 +187,11 @@ class EntrySchema(Schema):
     mentions = fields.List(fields.String(), load_default=list)
     url = _optional_string()
     status = fields.String(load_default="approved")
+    lang = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "ISO 639-1; when absent it is detected at ingest."},
+    )
 
     @post_load
     def make_entry(self, data: dict[str, Any], **kwargs: Any) -> Entry:
