@@ -25,8 +25,9 @@ threads; callers need no lock.
   back when it ends, so no two threads ever use one searcher (a Whoosh searcher reads
   its files with seek and read) and none is closed while in use. Threads wait on each
   other only for a few dictionary updates, never for a whole search. Values built once
-  per generation (facet columns, posting lists, results) are shared: treat returned
-  results as read-only.
+  per generation (facet columns, posting lists, results) are shared between threads;
+  a cached search result is copied on the way out, so every call gets lists and
+  dicts of its own and changing them changes nothing another call sees.
 * **Writes.** One writer at a time per index, in any thread or process: Whoosh's write
   lock refuses a second writer while the first holds it. Readers are never blocked by
   a writer. A writer may add, replace and delete threads and merge segments meanwhile:
