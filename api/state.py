@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from flask import current_app
@@ -10,14 +11,26 @@ from threadsearch.index import ThreadIndex, open_index
 _LOCK = threading.Lock()
 
 
+def _new_lock_in_child() -> None:
+    # A thread of the parent may have held the lock at the fork; the child's is free.
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
+
+
 def get_index() -> ThreadIndex:
-    """The app's index, opened once per process (after a server forks its workers)."""
+    """The app's index, opened once per process (after a server forks its workers).
+
+    An index the app opened before a fork belongs to the parent: a worker opens its own.
+    """
     extensions = current_app.extensions
     index: ThreadIndex | None = extensions.get("threadsearch")
-    if index is None:
+    if index is None or index.pid != os.getpid():
         with _LOCK:
             index = extensions.get("threadsearch")
-            if index is None:
+            if index is None or index.pid != os.getpid():
                 index = open_index(current_app.config["INDEX"])
                 extensions["threadsearch"] = index
     return index

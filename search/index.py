@@ -25,8 +25,9 @@ threads; callers need no lock.
   back when it ends, so no two threads ever use one searcher (a Whoosh searcher reads
   its files with seek and read) and none is closed while in use. Threads wait on each
   other only for a few dictionary updates, never for a whole search. Values built once
-  per generation (facet columns, posting lists, results) are shared: treat returned
-  results as read-only.
+  per generation (facet columns, posting lists, results) are shared between threads;
+  a cached search result is copied on the way out, so every call gets lists and
+  dicts of its own and changing them changes nothing another call sees.
 * **Writes.** One writer at a time per index, in any thread or process: Whoosh's write
   lock refuses a second writer while the first holds it. Readers are never blocked by
   a writer. A writer may add, replace and delete threads and merge segments meanwhile:
@@ -37,8 +38,14 @@ threads; callers need no lock.
   descriptors per segment per read running at once. Every ingest adds a segment, so
   a server with many threads over many small commits needs a high ``ulimit -n``
   (``threadsearch serve`` raises its soft limit to the hard one).
-* **Processes.** A :class:`ThreadIndex` must not cross a ``fork``: open it in the
-  child (the HTTP API opens it on each worker's first request).
+* **Processes.** A :class:`ThreadIndex` must not cross a ``fork``: its searchers'
+  file descriptors (and so their seek positions) would be shared with the parent, and
+  a lock another thread held at the fork would stay held in the child forever. An
+  index records the process that opened it, and any read or write through it from
+  another process raises :class:`~threadsearch.errors.SearchError`; open the index
+  in the child (the HTTP API opens it on each worker's first request). All of an
+  index's locks live on the index, so an index opened in the child is unaffected by
+  locks the parent held.
 * **Closing.** Call :meth:`ThreadIndex.close` after the last read; reads still
   running finish first, later ones raise :class:`~threadsearch.errors.SearchError`.
 * **Read-only.** ``open_index(path, readonly=True)`` never writes to the folder (no
@@ -134,6 +141,10 @@ class Snapshot:
     def segment_cache(self) -> dict[str, Any]:
         return self.index.segment_cache
 
+    @property
+    def segment_lock(self) -> threading.Lock:
+        return self.index.segment_lock
+
     def cache(self, name: str, build: Callable[[Searcher], Any]) -> Any:
         """The generation's value ``name``, built once (by the first read that asks).
 
@@ -185,6 +196,8 @@ class ThreadIndex:
     def __init__(self, path: Path, ix: Any, *, readonly: bool = False) -> None:
         self.path = path
         self.readonly = readonly
+        #: The process that opened the index: the only one that may use it.
+        self.pid = os.getpid()
         self._ix = ix
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -197,8 +210,10 @@ class ThreadIndex:
         self._closed = False
         #: Per-segment values that outlive a generation (a segment's documents never
         #: change; deletions are read from the searcher), keyed by segment id. Guarded
-        #: by :data:`threadsearch.query.columns.SEGMENT_LOCK`.
+        #: by :attr:`segment_lock`.
         self.segment_cache: dict[str, Any] = {}
+        #: Guards :attr:`segment_cache` (column builds are rare: once a generation).
+        self.segment_lock = threading.Lock()
 
     @property
     def whoosh(self) -> Any:
@@ -218,6 +233,7 @@ class ThreadIndex:
                 result = search(index, SearchRequest(q="refugees"))
                 thread = get_thread(index, result.hits[0].thread_id)  # same generation
         """
+        self._check_process()
         pinned: Snapshot | None = getattr(self._local, "pinned", None)
         if pinned is not None:
             yield pinned
@@ -236,6 +252,7 @@ class ThreadIndex:
         For reads that outlive one call, such as a generator: the snapshot stays valid
         until the block ends, whatever the thread does meanwhile.
         """
+        self._check_process()
         snapshot = self._checkout()
         try:
             yield snapshot
@@ -248,6 +265,7 @@ class ThreadIndex:
         Outside a read, the thread's own searcher of the newest generation; it stays
         open until this thread's next such call finds the index changed.
         """
+        self._check_process()
         pinned: Snapshot | None = getattr(self._local, "pinned", None)
         if pinned is not None:
             return pinned.searcher()
@@ -331,6 +349,8 @@ class ThreadIndex:
         self._close_searchers([searcher])
 
     def _close_searchers(self, searchers: list[Searcher]) -> None:
+        if self.pid != os.getpid():
+            return  # the parent's searchers, and maybe a lock held at the fork: leave them
         with self._lock:
             # Each searcher once, even if close() and its reader's end race.
             closing = [s for s in searchers if self._open.pop(id(s), None) is not None]
@@ -349,6 +369,16 @@ class ThreadIndex:
         # table of contents just before a commit): private caches, not kept.
         return _GenerationCaches(generation)
 
+    def _check_process(self) -> None:
+        if self.pid != os.getpid():
+            raise SearchError(
+                f"the index at {self.path} was opened in process {self.pid} and cannot "
+                f"be used in process {os.getpid()}: open the index in each process "
+                "after forking",
+                hint="Call open_index() in the child process instead of using the "
+                "parent's ThreadIndex.",
+            )
+
     def _check_open(self) -> None:
         if self._closed:
             raise SearchError(
@@ -363,7 +393,13 @@ class ThreadIndex:
         self.close()
 
     def close(self) -> None:
-        """Close every searcher; one a read still holds is closed when that read ends."""
+        """Close every searcher; one a read still holds is closed when that read ends.
+
+        In a process other than the one that opened the index (a forked child), does
+        nothing: the searchers are the parent's.
+        """
+        if self.pid != os.getpid():
+            return
         with self._lock:
             self._closed = True
             self._idle = []
@@ -374,6 +410,7 @@ class ThreadIndex:
     # --- writing ------------------------------------------------------------------
 
     def _check_writable(self) -> None:
+        self._check_process()
         if self.readonly:
             raise SearchError(
                 f"the index at {self.path} was opened read-only; nothing was written",
@@ -527,13 +564,14 @@ def _open_searcher(ix: Any, reusable: dict[str, Any]) -> tuple[Searcher, int]:
                     names = set(ix.storage.list()) if names is None else names
                     _hold_segment_files(reader, names)
                 readers.append(reader)
-        except FileNotFoundError:
-            # A commit removed a segment between reading the table of contents and
-            # opening the segment's files: the next try reads the newer table.
+        except BaseException as exc:
+            # Close what this try opened; the reused readers go back to the caller.
             for reader in opened:
                 reader.close()
             reusable.update((r.segment().segment_id(), r) for r in readers if r not in opened)
-            if attempt == OPEN_ATTEMPTS - 1:
+            # A commit removed a segment between reading the table of contents and
+            # opening the segment's files: the next try reads the newer table.
+            if not isinstance(exc, FileNotFoundError) or attempt == OPEN_ATTEMPTS - 1:
                 raise
             continue
         if not readers:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import queue
 import shutil
 import subprocess
@@ -586,3 +587,157 @@ def test_serve_raises_the_open_file_limit_to_the_hard_limit() -> None:
         assert resource.getrlimit(resource.RLIMIT_NOFILE) == (hard, hard)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def _in_child(work: Callable[[], Any]) -> Any:
+    """Run ``work`` in a forked child and return what it returned (JSON), or raise.
+
+    The child reports through a pipe and leaves with ``os._exit``, so none of the
+    parent's pytest machinery runs in it. The parent waits at most a minute for the
+    report: a child that deadlocks (the fault some of these tests look for) is killed
+    and the test fails, instead of hanging the suite.
+    """
+    import os
+    import select
+    import signal
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        try:
+            report = {"value": work()}
+        except BaseException:
+            report = {"error": traceback.format_exc()}
+        with os.fdopen(write_end, "w") as pipe:
+            json.dump(report, pipe)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        ready, _, _ = select.select([pipe], [], [], 60)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+        text = pipe.read() if ready else ""
+    _, status = os.waitpid(pid, 0)
+    assert ready, "the child hung (a lock inherited from the parent?) and was killed"
+    assert os.waitstatus_to_exitcode(status) == 0
+    report = json.loads(text)
+    assert "error" not in report, report["error"]
+    return report["value"]
+
+
+def test_an_index_used_after_a_fork_refuses_and_a_fresh_one_works(
+    seed_index_copy: Path,
+) -> None:
+    request = SearchRequest(q="refugees", facets=["kind"])
+    index = open_index(seed_index_copy)
+    expected = search(index, request).to_dict() | {"took_ms": 0}  # searchers now open
+
+    def child() -> dict[str, Any]:
+        refused = {}
+        calls: dict[str, Callable[[], object]] = {
+            "search": lambda: search(index, request),
+            "get_thread": lambda: get_thread(index, read_thread_id(index)),
+            "searcher": index.searcher,
+            "ingest": lambda: index.ingest([writer_thread(0)]),
+            "delete_thread": lambda: index.delete_thread("x"),
+        }
+        for name, call in calls.items():
+            try:
+                call()
+            except SearchError as error:
+                refused[name] = str(error)
+        index.close()  # the parent's: leaves it alone
+        with open_index(seed_index_copy) as fresh:
+            found = search(fresh, request).to_dict() | {"took_ms": 0}
+        return {"refused": refused, "found": found, "pid": os.getpid()}
+
+    try:
+        report = _in_child(child)
+        again = search(index, request).to_dict() | {"took_ms": 0}
+    finally:
+        index.close()
+    message = (
+        f"the index at {seed_index_copy} was opened in process {os.getpid()} and cannot be "
+        f"used in process {report['pid']}: open the index in each process after forking. "
+        "Call open_index() in the child process instead of using the parent's ThreadIndex."
+    )
+    assert report["refused"] == dict.fromkeys(
+        ["search", "get_thread", "searcher", "ingest", "delete_thread"], message
+    )
+    assert report["found"] == expected == again
+    assert stats_entries(seed_index_copy) == SEED_ENTRIES  # the child wrote nothing
+
+
+def stats_entries(directory: Path) -> int:
+    with open_index(directory, readonly=True) as index:
+        return stats(index).entries
+
+
+def test_a_fork_while_the_parent_holds_an_index_lock_leaves_the_child_free(
+    seed_index_dir: Path,
+) -> None:
+    request = SearchRequest(q="refugees", facets=["kind", "author"])
+    with open_index(seed_index_dir) as index:
+        expected = search(index, request).total
+        # As if another thread were building columns at the moment of the fork.
+        with index.segment_lock:
+            total = _in_child(lambda: _fresh_total(seed_index_dir, request))
+    assert total == expected > 0
+
+
+def _fresh_total(directory: Path, request: SearchRequest) -> int:
+    with open_index(directory) as index:
+        return search(index, request).total
+
+
+def test_a_searcher_that_fails_to_open_closes_the_files_it_opened(
+    seed_index_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import threadsearch.index as index_module
+
+    with open_index(seed_index_copy) as writer:
+        writer.ingest([writer_thread(0)])  # a second segment
+    real = index_module._hold_segment_files
+    held: list[object] = []
+
+    def hold_then_run_out(reader: Any, names: set[str]) -> None:
+        if held:  # the second segment: a fault we cannot cause on demand
+            raise OSError(errno.EMFILE, "Too many open files")
+        real(reader, names)
+        held.append(reader)
+
+    monkeypatch.setattr(index_module, "_hold_segment_files", hold_then_run_out)
+    index = open_index(seed_index_copy)
+    assert _open_index_files(seed_index_copy) == []
+    with pytest.raises(OSError, match="Too many open files") as raised:
+        search(index, SearchRequest(q="refugees"))
+    # The traceback (which keeps the half-built searcher's locals) is still alive here.
+    assert raised.value.errno == errno.EMFILE and len(held) == 1
+    assert _open_index_files(seed_index_copy) == []
+    index.close()
+
+
+def test_an_app_used_before_a_fork_opens_its_own_index_in_the_child(client: Any) -> None:
+    """As a preloading server (``gunicorn --preload``) would: the parent answered a
+    request, so the app holds an open index, and then forks its workers."""
+    parent = client.get("/stats").get_json()
+    opened = client.application.extensions["threadsearch"]
+
+    def child() -> dict[str, Any]:
+        response = client.get("/stats")
+        mine = client.application.extensions["threadsearch"]
+        return {
+            "status": response.status_code,
+            "body": response.get_json(),
+            "reopened": mine is not opened and mine.pid == os.getpid(),
+        }
+
+    report = _in_child(child)
+    assert report == {"status": 200, "body": parent, "reopened": True}
+    assert client.application.extensions["threadsearch"] is opened

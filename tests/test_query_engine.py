@@ -148,3 +148,29 @@ def test_snippet_marks_matches_and_escapes_the_rest(tmp_path: Path) -> None:
     assert "<script>" not in snippet
     # Apart from the marks, no markup is left.
     assert "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [SearchRequest(q="refugee", facets=["kind", "author"]), SearchRequest(q="the")],
+    ids=["hits-and-facets", "warnings"],
+)
+def test_changing_a_result_does_not_change_the_next_one(
+    index: ThreadIndex, request_: SearchRequest
+) -> None:
+    import threading
+
+    first = search(index, request_)
+    expected = first.to_dict() | {"took_ms": None}
+    assert first.hits or first.warnings  # something to spoil
+    first.hits.clear()
+    first.warnings.append("spoilt")
+    for value in first.facets.values():
+        value.values.clear()
+    first.facets.clear()
+    seen: list[dict[str, Any]] = []
+    other = threading.Thread(target=lambda: seen.append(search(index, request_).to_dict()))
+    other.start()
+    other.join()
+    again = search(index, request_).to_dict()
+    assert [r | {"took_ms": None} for r in (*seen, again)] == [expected, expected]

@@ -246,6 +246,7 @@ def test_jsonl_dump_has_every_field_and_iso_times() -> None:
         "author",
         "author_url",
         "timestamp",
+        "utc_offset",
         "title",
         "quoted",
         "parent_id",
@@ -256,7 +257,9 @@ def test_jsonl_dump_has_every_field_and_iso_times() -> None:
         "lang",  # schema version 4: an entry's language, kept on export and re-ingest
     }
     assert post["timestamp"] == "2020-02-29T23:59:59.123456Z"
+    assert post["utc_offset"] == 0
     assert data["entries"][2]["timestamp"] is None
+    assert data["entries"][2]["utc_offset"] is None
 
 
 def test_jsonl_dump_writes_naive_time_without_zone_and_kind_as_word() -> None:
@@ -278,6 +281,58 @@ def test_jsonl_dump_writes_the_time_at_the_entrys_offset() -> None:
     dumped = EntrySchema().dump(entry)
     assert dumped["timestamp"] == "2021-06-01T12:00:00+02:00"
     assert EntrySchema().load(dumped) == entry
+
+
+def _loaded(timestamp: str | None, **offset: object) -> tuple[datetime | None, int | None]:
+    entry = {"kind": "post", "position": 0, "timestamp": timestamp, **offset}
+    (thread,) = parse_bytes(line(title="t", entries=[entry]), timezone=ZoneInfo("Asia/Shanghai"))
+    return thread.entries[0].timestamp, thread.entries[0].utc_offset
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "offset", "expected"),
+    [
+        # Absent: the offset comes from the timestamp; a naive one goes through --timezone.
+        ("2005-10-01T14:01:00Z", {}, (datetime(2005, 10, 1, 14, 1, tzinfo=UTC), 0)),
+        ("2005-10-01T22:01:00+08:00", {}, (datetime(2005, 10, 1, 14, 1, tzinfo=UTC), 480)),
+        ("2005-10-01T22:01:00", {}, (datetime(2005, 10, 1, 14, 1, tzinfo=UTC), 480)),
+        # Present: the stated offset wins and the instant stays.
+        ("2005-10-01T14:01:00Z", {"utc_offset": None}, (datetime(2005, 10, 1, 14, 1), None)),
+        ("2005-10-01T14:01:00Z", {"utc_offset": -300}, (datetime(2005, 10, 1, 14, 1), -300)),
+        ("2005-10-01T22:01:00+08:00", {"utc_offset": 0}, (datetime(2005, 10, 1, 14, 1), 0)),
+        # A naive time at a stated offset is wall time there; null is as if absent.
+        ("2005-10-01T09:01:00", {"utc_offset": -300}, (datetime(2005, 10, 1, 14, 1), -300)),
+        ("2005-10-01T22:01:00", {"utc_offset": None}, (datetime(2005, 10, 1, 14, 1), 480)),
+        (None, {"utc_offset": None}, (None, None)),
+    ],
+)
+def test_jsonl_utc_offset_field(
+    timestamp: str | None, offset: dict[str, object], expected: tuple[datetime | None, object]
+) -> None:
+    when, utc_offset = expected
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    assert _loaded(timestamp, **offset) == (when, utc_offset)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"utc_offset": 60}, "entries.0.utc_offset: Needs a timestamp (or give null)."),
+        (
+            {"timestamp": "2005-10-01T14:01:00Z", "utc_offset": 1440},
+            "entries.0.utc_offset: Must be greater than or equal to -1439 and less than or "
+            "equal to 1439.",
+        ),
+        (
+            {"timestamp": "2005-10-01T14:01:00Z", "utc_offset": "+08:00"},
+            "entries.0.utc_offset: Not a valid integer.",
+        ),
+    ],
+)
+def test_jsonl_bad_utc_offset(fields: dict[str, object], reason: str) -> None:
+    entry = {"kind": "post", "position": 0, **fields}
+    assert parse_error(line(title="t", entries=[entry])).reason == reason
 
 
 def test_jsonl_thread_schema_loads_many() -> None:

@@ -309,16 +309,15 @@ def build_columns(searcher: Searcher, known: dict[str, SegmentColumns] | None = 
     return Columns(doc_count, live, keyword, tags, time)
 
 
-#: Guards every index's ``segment_cache`` (column builds are rare: once a generation).
-SEGMENT_LOCK = threading.Lock()
-
-
 class CachingIndex(Protocol):
     """What :func:`columns_for` needs of an open index: a ``ThreadIndex``, or one of its
     ``Snapshot`` objects."""
 
     @property
     def segment_cache(self) -> dict[str, Any]: ...
+
+    @property
+    def segment_lock(self) -> threading.Lock: ...
 
     def searcher(self) -> Searcher: ...
 
@@ -329,7 +328,7 @@ def columns_for(index: CachingIndex) -> Columns:
     """The columns of the read's generation (built once, shared by its readers)."""
 
     def build(searcher: Searcher) -> Columns:
-        with SEGMENT_LOCK:
+        with index.segment_lock:
             return build_columns(searcher, index.segment_cache)
 
     columns: Columns = index.cache("columns", build)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from ..errors import InvalidFilterError, NotFoundError
 from ..index import ThreadIndex, read_call
 from ..model import (
     Entry,
+    Facet,
     Hit,
     SearchRequest,
     SearchResult,
@@ -155,7 +156,26 @@ def search(
     cache: LruCache[SearchResult] = index.cache("results", lambda _: LruCache(RESULT_CACHE))
     key = repr((request, max_per_page, facet_limit))
     result = cache.get(key, lambda: _search(index, request, max_per_page, facet_limit))
-    return replace(result, took_ms=_elapsed(started))
+    return _private_copy(result, _elapsed(started))
+
+
+def _private_copy(cached: SearchResult, took_ms: float) -> SearchResult:
+    """``cached`` with containers of its own, so that no caller can change what the
+    cache gives another (hits and facet values are frozen and hold no containers)."""
+    facets = {
+        name: Facet(facet.name, list(facet.values), facet.truncated)
+        for name, facet in cached.facets.items()
+    }
+    return SearchResult(
+        cached.total,
+        cached.page,
+        cached.per_page,
+        took_ms,
+        list(cached.hits),
+        facets,
+        cached.suggestion,
+        list(cached.warnings),
+    )
 
 
 def _elapsed(started: float) -> float:

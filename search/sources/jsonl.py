@@ -37,6 +37,9 @@ field           type              required  meaning
 ``author``      string or null    no        the author's display name
 ``author_url``  string or null    no        the author's web site or profile
 ``timestamp``   ISO 8601 or null  no        see below
+``utc_offset``  integer or null   no        the offset the source stated, minutes east of
+                                            UTC (-1439 to 1439); null: it stated no zone.
+                                            Needs a ``timestamp``. See below
 ``title``       string or null    no        the entry's own title, if any
 ``quoted``      string            no        text the entry quotes (default "")
 ``parent_id``   string or null    no        the id of another entry of the same thread
@@ -52,12 +55,20 @@ thread has a ``url``, else ``thread_id_for("jsonl:" + title)``, and an entry id 
 ``entry_id_for(thread_id, str(position))``. An entry that is replied to (``parent_id``)
 therefore needs either an explicit id or the computed one.
 
-Timestamps are ISO 8601 strings. A time with a zone keeps its offset as the entry's
-``utc_offset`` (the instant is held in UTC); a time without one is a naive local time and
-goes through ``--timezone`` (:meth:`SourceContext.localize`), or is read as UTC with no
-offset. Dumping writes each time at its entry's offset (``2012-05-01T20:00:00+08:00``,
-``Z`` for UTC) and zone-less ones without a zone, so a dump loads back to an equal
-thread.
+Timestamps are ISO 8601 strings. Without ``utc_offset``, a time with a zone keeps its
+offset as the entry's ``utc_offset`` (the instant is held in UTC); a time without one is
+a naive local time and goes through ``--timezone`` (:meth:`SourceContext.localize`), or
+is read as UTC with no offset. With ``utc_offset`` (null included) the entry's offset is
+that value whatever zone the timestamp is written in: an aware timestamp keeps its
+instant (``"2005-10-01T14:01:00Z"`` with ``"utc_offset": null`` is that instant from a
+source that stated no zone), and a naive one is wall time at that offset (at null, as
+without the field).
+
+Dumping (``threadsearch export``) writes every indexed time aware, at its entry's offset
+(``2012-05-01T20:00:00+08:00``, ``Z`` for UTC and for times whose source stated no
+zone), and ``utc_offset`` beside it, so a dump loads back to an equal thread (offset
+None stays None, 0 stays 0) and ``POST /threads``, which refuses zone-less times,
+accepts it. Only a parser's not yet indexed zone-less time is dumped naive.
 
 Fields not listed are rejected. Policy: the file is read line by line (streaming), blank
 lines are skipped, and the first line that is not valid JSON or breaks the schema stops
@@ -71,7 +82,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from dateutil.parser import isoparse
@@ -119,9 +130,11 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 class TimestampField(_DateTimeField):
     """An ISO 8601 timestamp, kept in the zone it states; naive when it states none.
 
-    Dumping writes an entry's time as the source wrote it: at the entry's
-    ``utc_offset`` (``Z`` for 0), or naive when the source stated no zone, so an export
-    re-ingested keeps both the instant and the offset.
+    Dumping writes an entry's time as the source wrote it, at the entry's
+    ``utc_offset`` (``Z`` for 0); a time whose source stated no zone is written in UTC
+    (``Z``) and the entry's ``utc_offset`` (null) says so, so an export re-ingested keeps
+    both the instant and the offset. A naive time (a parser's, not yet indexed) is
+    written naive.
     """
 
     default_error_messages = {"invalid": "Not a valid ISO 8601 timestamp."}
@@ -130,7 +143,8 @@ class TimestampField(_DateTimeField):
         if value is None:
             return None
         if value.tzinfo is not None:
-            value = local_time(value, getattr(obj, "utc_offset", offset_minutes(value)))
+            offset = getattr(obj, "utc_offset", offset_minutes(value))
+            value = local_time(value, 0 if offset is None else offset)
         text = value.isoformat()
         return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
 
@@ -180,6 +194,10 @@ class EntrySchema(Schema):
     author = _optional_string()
     author_url = _optional_string()
     timestamp = TimestampField(load_default=None, allow_none=True)
+    # No load default: an absent field (offset from the timestamp) differs from null.
+    utc_offset = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=-1439, max=1439)
+    )
     title = _optional_string()
     quoted = fields.String(load_default="")
     parent_id = fields.String(load_default=None, allow_none=True)
@@ -193,11 +211,24 @@ class EntrySchema(Schema):
         metadata={"description": "ISO 639-1; when absent it is detected at ingest."},
     )
 
+    @validates_schema
+    def check_offset(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """A ``utc_offset`` is the offset of a time: it needs a ``timestamp``."""
+        if data.get("utc_offset") is not None and data.get("timestamp") is None:
+            raise ValidationError("Needs a timestamp (or give null).", "utc_offset")
+
     @post_load
     def make_entry(self, data: dict[str, Any], **kwargs: Any) -> Entry:
         data.setdefault("id", "")
         data.setdefault("thread_id", "")
-        return Entry(**data, utc_offset=offset_minutes(data.get("timestamp")))
+        when: datetime | None = data.get("timestamp")
+        if "utc_offset" not in data:
+            data["utc_offset"] = offset_minutes(when)
+        elif when is not None and when.tzinfo is not None:
+            # The stated offset wins; the instant stays (Entry keeps an aware UTC
+            # time's offset as given).
+            data["timestamp"] = when.astimezone(timezone.utc)
+        return Entry(**data)
 
 
 class ThreadSchema(Schema):
