@@ -484,6 +484,11 @@ def query_plan(text: str, langs: Sequence[str | None]) -> QueryPlan:
     ((frozenset({'中国'}), frozenset({'国人'})),)
     """
     words = _query_words(text)
+    if len(words) == 1 and words[0][0] == WORD and _is_stop_word(words[0][1], langs):
+        # A lone stop word of a language whose entries drop them ("in" in "refugees in
+        # china") cannot be required: those entries never index it. Left out, as a
+        # single-language index leaves it out; a phrase keeps its per-language plans.
+        return QueryPlan(())
     alternatives: list[Alternative] = []
     for lang in dict.fromkeys([*langs, None]):
         slots: list[frozenset[str]] = []
@@ -520,6 +525,10 @@ def _slot_query(fieldname: str, slot: frozenset[str]) -> Query:
         for t in sorted(slot)
     ]
     return queries[0] if len(queries) == 1 else Or(queries)
+
+
+def _is_stop_word(word: str, langs: Sequence[str | None]) -> bool:
+    return any(analyze_word(word, lang)[0] for lang in langs if lang in INDEX_STOP_LANGUAGES)
 
 
 def whoosh_query(fieldname: str, plan: QueryPlan) -> Query:

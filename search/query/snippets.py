@@ -9,6 +9,8 @@ Chinese word marks its characters. Only the window shown is escaped and marked.
 from __future__ import annotations
 
 import html
+import re
+from functools import lru_cache
 
 from ..analysis import text_analyzer
 
@@ -17,6 +19,17 @@ SNIPPET_CHARS = 240
 LEAD_CHARS = 60
 
 _ANALYZER = text_analyzer()
+#: Runs of text between white space. The analyzer never joins tokens across white space
+#: (not even CJK bigrams), so each run is analyzed alone and its terms cached: a hit's
+#: words are mostly words other hits had too.
+_CHUNK = re.compile(r"\S+")
+CHUNK_CACHE = 65_536
+
+
+@lru_cache(maxsize=CHUNK_CACHE)
+def _chunk_terms(chunk: str, lang: str | None) -> tuple[tuple[int, int, str], ...]:
+    tokens = _ANALYZER(chunk, positions=True, chars=True, lang=lang)
+    return tuple((t.startchar, t.endchar, t.text) for t in tokens)
 
 
 def term_spans(text: str, terms: frozenset[str], lang: str | None) -> list[tuple[int, int]]:
@@ -30,9 +43,10 @@ def term_spans(text: str, terms: frozenset[str], lang: str | None) -> list[tuple
         return []
     spans = sorted(
         {
-            (t.startchar, t.endchar)
-            for t in _ANALYZER(text, positions=True, chars=True, lang=lang)
-            if t.text in terms
+            (run.start() + start, run.start() + end)
+            for run in _CHUNK.finditer(text)
+            for start, end, term in _chunk_terms(run.group(), lang)
+            if term in terms
         }
     )
     merged: list[tuple[int, int]] = []
