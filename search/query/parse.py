@@ -34,9 +34,9 @@ from whoosh.qparser import (
     MultifieldPlugin,
     PhrasePlugin,
     QueryParser,
+    syntax,
 )
 from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.qparser import syntax
 from whoosh.qparser.syntax import attach
 
 from ..analysis import QueryPlan, fold, query_plan, whoosh_query
@@ -267,7 +267,9 @@ class QueryUnit:
     pattern: str | None = None
 
 
-def query_units(text: str, schema: Schema, langs: Sequence[str | None] = ("en",)) -> list[QueryUnit]:
+def query_units(
+    text: str, schema: Schema, langs: Sequence[str | None] = ("en",)
+) -> list[QueryUnit]:
     """The words and phrases of a query that a hit can match, in query order.
 
     Words under ``NOT`` (or after ``ANDNOT``) are left out, and so are fuzzy terms
