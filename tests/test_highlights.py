@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from threadsearch.analysis import term_positions
 from threadsearch.api.cli import main
+from threadsearch.export import iter_index_threads
 from threadsearch.index import ThreadIndex, open_index
 from threadsearch.model import Entry, Hit, SearchRequest, Thread
 from threadsearch.query.engine import search
+from threadsearch.query.snippets import text_positions
 
 KETTLE_BODY = "Descale the kettle with vinegar once a month, then rinse it twice."
 KETTLE_QUOTE = "My kettle is full of scale. Does vinegar work, or a teapot brush?"
@@ -188,3 +191,20 @@ def test_cli_prints_title_and_quote_snippets(index_dir: Path) -> None:
     assert "  我们明天在\033[1m北京大学\033[0m见面，然后一起去吃饭。" in lines
     assert "  > \033[1m北京大学\033[0m很大吗？" in lines
     assert "  matched: 北京大学" in lines
+
+
+def test_run_by_run_positions_equal_the_whole_text_analysis(seed_index_dir: Path) -> None:
+    """The cached run-by-run analysis gives the index's positions, on the seed's real text."""
+    texts = [t for thread in THREADS for e in thread.entries for t in (e.title, e.body, e.quoted)]
+    texts += [
+        "Use model.matrix(y ~ x) or readTable, C++ and .NET; the end.",
+        "Die Straße in München: Grüße an Müller und İstanbul'da çarşı.",
+        "我们 在 北京大学 见面, 사람들이 and the 中国人 of it",
+    ]
+    with open_index(seed_index_dir) as seed:
+        entries = [e for thread in iter_index_threads(seed) for e in thread.entries]
+    texts += [t for e in entries for t in (e.title, e.body, e.quoted)]
+    assert len(texts) > 40
+    for text in filter(None, texts):
+        for lang in (None, "en", "de", "zh"):
+            assert text_positions(text, lang) == term_positions(text, lang)

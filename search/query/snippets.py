@@ -9,11 +9,13 @@ Chinese word marks its characters. Only the window shown is escaped and marked.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
-from ..analysis import Positions, QueryPlan, plan_spans, term_positions, text_analyzer
+from ..analysis import Positions, QueryPlan, plan_spans, text_analyzer
 from ..schema import BODY, QUOTED, TITLE
 from .parse import QueryUnit
 
@@ -138,7 +140,7 @@ def highlight(
             if name != QUOTED and name not in unit.fields:
                 continue
             if positions is None:
-                positions = term_positions(text, lang) if text else {}
+                positions = text_positions(text, lang) if text else {}
             unit_spans = plan_spans(positions, _plan(unit, positions))
             if unit_spans:
                 found.extend(unit_spans)
@@ -156,6 +158,37 @@ def highlight(
         fields=marked,
         matched_terms=list(dict.fromkeys(u.text for i, u in enumerate(units) if i in matched)),
     )
+
+
+#: Runs of text between white space: the analyzer never joins tokens across it.
+_RUN = re.compile(r"\S+")
+RUN_CACHE = 65_536
+
+
+@lru_cache(maxsize=RUN_CACHE)
+def _run_terms(run: str, lang: str | None) -> tuple[tuple[int, int, int, str], ...]:
+    tokens = _ANALYZER(run, positions=True, chars=True, lang=lang)
+    return tuple((t.pos, t.startchar, t.endchar, t.text) for t in tokens)
+
+
+def text_positions(text: str, lang: str | None) -> Positions:
+    """:func:`~threadsearch.analysis.term_positions`, analyzing each run between white
+    space once (cached: a hit's words are mostly words other hits had too).
+
+    >>> from threadsearch.analysis import term_positions
+    >>> text_positions("Häuser am See", "de") == term_positions("Häuser am See", "de")
+    True
+    """
+    out: Positions = {}
+    shift = 0
+    for run in _RUN.finditer(text):
+        terms = _run_terms(run.group(), lang)
+        offset = run.start()
+        for pos, start, end, term in terms:
+            out.setdefault(term, []).append((shift + pos, offset + start, offset + end))
+        if terms:
+            shift += terms[-1][0] + 1
+    return out
 
 
 def _plan(unit: QueryUnit, positions: Positions) -> QueryPlan:
