@@ -273,13 +273,25 @@ def _print_result(body: dict[str, Any]) -> None:
         who = hit["author"] or "(no name)"
         click.echo(f"\n{hit['id']}  {hit['kind']} #{hit['position']}  {when}  {who}")
         click.echo(f"  {hit['thread_title']}")
-        snippet = hit["snippet"].replace("<mark>", "\033[1m").replace("</mark>", "\033[0m")
-        click.echo(f"  {' '.join(_unescape(snippet).split())}")
+        highlights = hit.get("highlights") or {}
+        if "title" in highlights:
+            click.echo(f"  title: {_terminal(highlights['title'])}")
+        click.echo(f"  {_terminal(hit['snippet'])}")
+        if "quoted" in highlights:
+            click.echo(f"  > {_terminal(highlights['quoted'])}")
+        if hit.get("matched_terms"):
+            click.echo(f"  matched: {', '.join(hit['matched_terms'])}")
     for name, facet in body["facets"].items():
         values = ", ".join(f"{v['value']}: {v['count']}" for v in facet["values"])
         click.echo(f"\n{name}: {values}" + (" …" if facet["truncated"] else ""))
     if body.get("suggestion"):
         click.echo(f"\nDid you mean: {body['suggestion']}")
+
+
+def _terminal(snippet: str) -> str:
+    """An HTML snippet for the terminal: marks in bold, entities decoded, one line."""
+    bold = snippet.replace("<mark>", "\033[1m").replace("</mark>", "\033[0m")
+    return " ".join(_unescape(bold).split())
 
 
 def _unescape(text: str) -> str:

@@ -108,7 +108,28 @@ class HitSchema(Schema):
     utc_offset = fields.Integer(allow_none=True, metadata=_UTC_OFFSET)
     position = fields.Integer()
     score = fields.Float(allow_none=True)
-    snippet = fields.String(metadata={"description": "HTML: matches in <mark>, rest escaped."})
+    snippet = fields.String(
+        metadata={
+            "description": "HTML of the body (the title when the body is empty): matches "
+            "in <mark>, rest escaped."
+        }
+    )
+    highlights = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "HTML snippet of each field holding a query word, by field "
+            "name: 'title', 'body', 'quoted'; a field without a match is absent. Quoted text "
+            "is not searched by bare words but shows them when this entry matches."
+        },
+    )
+    matched_terms = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The query's words and phrases, as typed and in query order, "
+            "that this entry matches (not those under NOT)."
+        },
+    )
     collapsed = fields.Integer(
         allow_none=True, metadata={"description": "With collapse=thread: other hits in it."}
     )

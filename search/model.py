@@ -366,11 +366,18 @@ class Facet:
 
 @dataclass(frozen=True)
 class Hit:
-    """One matching entry: ids, who and when, and an HTML snippet of the body.
+    """One matching entry: ids, who and when, and HTML snippets of where it matched.
 
     ``timestamp`` is aware UTC (or ``None``), ``utc_offset`` as on :class:`Entry`;
     ``score`` is ``None`` for date-sorted results; ``collapsed`` (with
     ``collapse="thread"``) counts the thread's other hits.
+
+    ``snippet`` is the body (the title when the body is empty), with any matches marked,
+    as before. ``highlights`` maps each field that holds a query word (``"title"``,
+    ``"body"``, ``"quoted"``, in that order) to its snippet; a field without a match is
+    absent. ``matched_terms`` are the query's words and phrases, as typed and in query
+    order, that this entry matches. Snippets are HTML: matches in ``<mark>``, the rest
+    escaped.
     """
 
     id: str
@@ -385,6 +392,8 @@ class Hit:
     collapsed: int | None = None
     utc_offset: int | None = None
     lang: str | None = None
+    highlights: dict[str, str] = field(default_factory=dict)
+    matched_terms: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """One item of ``hits`` in ``GET /search`` and ``GET /entries/<id>/similar``."""
@@ -399,6 +408,8 @@ class Hit:
             "position": self.position,
             "score": self.score,
             "snippet": self.snippet,
+            "highlights": dict(self.highlights),
+            "matched_terms": list(self.matched_terms),
             "collapsed": self.collapsed,
             "lang": self.lang,
         }

@@ -73,9 +73,9 @@ from .facets import EPOCH_OFFSET, check_facets, count_facet, facet_filter
 from .filters import Mask, combine, request_masks
 from .lru import LruCache
 from .matching import postings_for, query_mask
-from .parse import parse_query, query_terms
+from .parse import QueryUnit, parse_query, query_units
 from .scoring import Scorer, ScoringCache, top_documents
-from .snippets import snippet as make_snippet
+from .snippets import highlight
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
@@ -208,11 +208,12 @@ def _search(
         )
         for name in request.facets
     }
+    langs = query_langs(request, columns)
+    units = query_units(request.q, _SCHEMA, langs) if q is not wq.NullQuery else []
     hits = [
-        _hit(searcher, q, docnum, score, collapsed.get(docnum))
+        _hit(searcher, units, docnum, score, collapsed.get(docnum))
         for docnum, score in zip(docnums, scores, strict=True)
     ]
-    langs = query_langs(request, columns)
     suggestion = _suggest(searcher, request, total, langs) if total < SUGGEST_BELOW else None
     warnings = ["the query has only stop words; nothing to search"] if q is wq.NullQuery else []
     return SearchResult(
@@ -316,9 +317,14 @@ def _order_by_time(plan: _Plan, stop: int | None = None) -> NDArray[np.int64]:
 
 
 def _hit(
-    searcher: Searcher, q: wq.Query, docnum: int, score: float | None, collapsed: int | None
+    searcher: Searcher,
+    units: list[QueryUnit],
+    docnum: int,
+    score: float | None,
+    collapsed: int | None,
 ) -> Hit:
     fields = searcher.stored_fields(docnum)
+    shown = highlight(fields, units, fields.get(LANG))
     return Hit(
         id=fields[ID_FIELD],
         thread_id=fields[THREAD],
@@ -328,10 +334,12 @@ def _hit(
         timestamp=_time(fields),
         position=fields[POSITION],
         score=score,
-        snippet=snippet(q, fields),
+        snippet=shown.snippet,
         collapsed=collapsed,
         utc_offset=fields.get(UTC_OFFSET),
         lang=fields.get(LANG),
+        highlights=shown.fields,
+        matched_terms=shown.matched_terms,
     )
 
 
@@ -339,14 +347,6 @@ def _time(fields: dict[str, Any]) -> datetime | None:
     """The stored time: aware UTC ISO text (schema version 3 on)."""
     text = fields.get(TIME_TEXT)
     return datetime.fromisoformat(text) if text else None
-
-
-def snippet(q: wq.Query, fields: dict[str, Any]) -> str:
-    """An HTML snippet of the body: matches in <mark>, everything else escaped."""
-    field = BODY if fields.get(BODY) else TITLE
-    text = fields.get(field) or ""
-    terms = query_terms(q, field) if not isinstance(q, wq.Every) else set()
-    return make_snippet(text, frozenset(terms), fields.get(LANG))
 
 
 def _suggest(
@@ -497,7 +497,7 @@ def similar(index: ThreadIndex, entry_id: str, limit: int = 10) -> SimilarResult
     fields = searcher.stored_fields(docs[0])
     text = LangText(fields.get(BODY) or "", fields.get(LANG))
     results = searcher.more_like(docs[0], BODY, text=text, top=limit)
-    hits = [_hit(searcher, wq.Every(), h.docnum, round(float(h.score), 4), None) for h in results]
+    hits = [_hit(searcher, [], h.docnum, round(float(h.score), 4), None) for h in results]
     return SimilarResult(id=entry_id, hits=hits)
 
 

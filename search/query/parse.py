@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from whoosh import query as wq
@@ -33,11 +34,12 @@ from whoosh.qparser import (
     MultifieldPlugin,
     PhrasePlugin,
     QueryParser,
+    syntax,
 )
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.qparser.syntax import attach
 
-from ..analysis import fold, query_plan, whoosh_query
+from ..analysis import QueryPlan, fold, query_plan, whoosh_query
 from ..errors import QuerySyntaxError
 from ..schema import BODY, LANG, PAIR_FIELDS, QUOTED, TEXT_FIELDS, TITLE
 
@@ -155,6 +157,16 @@ def query_languages(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(1).lower() for m in _LANG_TERM.finditer(text)))
 
 
+def _named_languages(
+    text: str, langs: Sequence[str | None]
+) -> tuple[str, Sequence[str | None]]:
+    """The text with ``lang:xx`` spelled as the field, and the languages it names (if any)."""
+    named = query_languages(text)
+    if not named:
+        return text, langs
+    return _LANG_TERM.sub(lambda m: f"{LANG}:{m.group(1).lower()}", text), named
+
+
 def parse_query(text: str, schema: Schema, langs: Sequence[str | None] = ("en",)) -> wq.Query:
     """Parse ``text``; an empty text matches everything.
 
@@ -165,10 +177,7 @@ def parse_query(text: str, schema: Schema, langs: Sequence[str | None] = ("en",)
     """
     if not text.strip():
         return wq.Every()
-    named = query_languages(text)
-    if named:
-        langs = named
-        text = _LANG_TERM.sub(lambda m: f"{LANG}:{m.group(1).lower()}", text)
+    text, langs = _named_languages(text, langs)
     try:
         parsed: wq.Query = build_parser(schema, langs).parse(text)
     except Exception as exc:  # Whoosh raises bare Exception for an unreadable date
@@ -229,14 +238,72 @@ def _raise_on_errors(node: Any, text: str) -> None:
             _raise_on_errors(child, text)
 
 
-def query_terms(q: wq.Query, field: str) -> set[str]:
-    """The indexed terms of ``field`` the query asks for, for highlighting."""
-    terms: set[str] = set()
-    pair_field = PAIR_FIELDS.get(field)
-    for fieldname, term in q.iter_all_terms(phrases=True):
-        text = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-        if fieldname == field:
-            terms.add(text)
-        elif fieldname == pair_field:
-            terms.update(text.split(" "))
-    return terms
+@dataclass(frozen=True)
+class QueryUnit:
+    """One positive word or phrase of a query on the analyzed text fields.
+
+    ``text`` is the word or phrase as the user typed it (a phrase without its quotes, a
+    prefix with its ``*``), ``fields`` the text fields it searches (title and body for a
+    bare word, ``quoted`` for ``quoted:word``). A word or phrase matches through ``plan``;
+    a wildcard through ``pattern`` (folded, ``*`` and ``?``) against the index terms.
+    """
+
+    text: str
+    fields: frozenset[str]
+    plan: QueryPlan | None = None
+    pattern: str | None = None
+
+
+def query_units(
+    text: str, schema: Schema, langs: Sequence[str | None] = ("en",)
+) -> list[QueryUnit]:
+    """The words and phrases of a query that a hit can match, in query order.
+
+    Words under ``NOT`` (or after ``ANDNOT``) are left out, and so are fuzzy terms
+    and words of non-text fields; the same word typed twice is one unit.
+
+    >>> from threadsearch.schema import build_schema
+    >>> [(u.text, sorted(u.fields)) for u in query_units(
+    ...     '"bounty hunters" quoted:tea NOT spam secur* author:ann', build_schema())]
+    [('bounty hunters', ['body', 'title']), ('tea', ['quoted']), ('secur*', ['body', 'title'])]
+    """
+    if not text.strip():
+        return []
+    text, langs = _named_languages(text, langs)
+    try:
+        tree = build_parser(schema, langs).process(text)
+    except Exception:  # parse_query reports bad syntax; here nothing is highlighted
+        return []
+    nodes: list[Any] = []
+    _positive_text_nodes(tree, nodes)
+    grouped: dict[tuple[str, str], set[str]] = {}
+    for node in sorted(nodes, key=lambda n: n.startchar or 0):
+        kind = type(node).__name__
+        grouped.setdefault((kind, node.text), set()).add(node.fieldname)
+    units: list[QueryUnit] = []
+    for (kind, word), fieldnames in grouped.items():
+        fields = frozenset(fieldnames)
+        if kind == "PrefixNode":
+            units.append(QueryUnit(f"{word}*", fields, pattern=f"{fold(word)[0]}*"))
+        elif kind == "WildcardNode":
+            units.append(QueryUnit(word, fields, pattern=fold(word)[0]))
+        elif kind in ("WordNode", "_PhraseNode"):
+            plan = query_plan(word, langs)
+            if plan.alternatives:
+                units.append(QueryUnit(word, fields, plan=plan))
+    return units
+
+
+def _positive_text_nodes(node: Any, out: list[Any]) -> None:
+    if isinstance(node, syntax.NotGroup):
+        return
+    if isinstance(node, syntax.AndNotGroup):
+        if node.nodes:
+            _positive_text_nodes(node.nodes[0], out)
+        return
+    if isinstance(node, syntax.GroupNode):
+        for child in node.nodes:
+            _positive_text_nodes(child, out)
+        return
+    if isinstance(node, syntax.TextNode) and node.fieldname in ANALYZED_FIELDS:
+        out.append(node)

@@ -1,0 +1,210 @@
+"""Highlights in every field a hit matches: title, body and quoted text, built with the
+index's analyzer, and the query words each hit matched (``Hit.highlights``,
+``Hit.matched_terms``), through a real index on disk."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from threadsearch.analysis import term_positions
+from threadsearch.api.cli import main
+from threadsearch.export import iter_index_threads
+from threadsearch.index import ThreadIndex, open_index
+from threadsearch.model import Entry, Hit, SearchRequest, Thread
+from threadsearch.query.engine import search
+from threadsearch.query.snippets import text_positions
+
+KETTLE_BODY = "Descale the kettle with vinegar once a month, then rinse it twice."
+KETTLE_QUOTE = "My kettle is full of scale. Does vinegar work, or a teapot brush?"
+FR_BODY = "La sécurité des données est importante pour nous tous, vraiment très importante."
+ZH_BODY = "我们明天在北京大学见面，然后一起去吃饭。"
+#: Payloads for element and attribute contexts, in every text field.
+PAYLOAD = "<script>alert(1)</script> \"onmouseover=\"alert('x')\" <img src=x onerror=alert(2)>"
+
+THREADS = [
+    Thread(
+        id="k",
+        title="Kettles",
+        entries=[
+            Entry(id="k0", thread_id="k", kind="post", position=0, title="Kettle care",
+                  body=KETTLE_BODY),
+            Entry(id="k1", thread_id="k", kind="comment", position=1,
+                  body="A teapot and a kettle: both need vinegar now and then.",
+                  quoted=KETTLE_QUOTE),
+            Entry(id="k2", thread_id="k", kind="comment", position=2,
+                  body="Only the brush works for me, nothing else does.",
+                  quoted="Descaling with citric acid is faster than anything."),
+            Entry(id="k3", thread_id="k", kind="comment", position=3,
+                  title="Zanzibar teapots", body="Nothing about it in the text at all."),
+        ],
+    ),
+    Thread(
+        id="f",
+        title="Données",
+        entries=[
+            Entry(id="f0", thread_id="f", kind="post", position=0, title="Sécurité d'abord",
+                  body=FR_BODY),
+        ],
+    ),
+    Thread(
+        id="z",
+        title="见面",
+        entries=[
+            Entry(id="z0", thread_id="z", kind="post", position=0, title="关于北京大学",
+                  body=ZH_BODY, quoted="北京大学很大吗？"),
+        ],
+    ),
+    Thread(
+        id="x",
+        title="Escaping",
+        entries=[
+            Entry(id="x0", thread_id="x", kind="post", position=0,
+                  title=f"payload {PAYLOAD}", body=f"The payload: {PAYLOAD} & more.",
+                  quoted=f"{PAYLOAD} payload"),
+        ],
+    ),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("highlights") / "index"
+    with open_index(path, create=True) as index:
+        index.ingest(THREADS)
+    return path
+
+
+@pytest.fixture
+def index(index_dir: Path) -> Iterator[ThreadIndex]:
+    with open_index(index_dir) as opened:
+        yield opened
+
+
+def hits(index: ThreadIndex, q: str) -> dict[str, Hit]:
+    return {h.id: h for h in search(index, SearchRequest(q=q, per_page=50)).hits}
+
+
+def test_chinese_word_is_marked_in_title_body_and_quote(index: ThreadIndex) -> None:
+    hit = hits(index, "北京大学")["z0"]
+    assert hit.snippet == "我们明天在<mark>北京大学</mark>见面，然后一起去吃饭。"
+    assert hit.highlights == {
+        "title": "关于<mark>北京大学</mark>",
+        "body": hit.snippet,
+        "quoted": "<mark>北京大学</mark>很大吗？",
+    }
+    assert hit.matched_terms == ["北京大学"]
+
+
+def test_unaccented_query_marks_the_accented_word(index: ThreadIndex) -> None:
+    for q in ("securite", "secur*"):
+        hit = hits(index, q)["f0"]
+        assert hit.snippet == FR_BODY.replace("sécurité", "<mark>sécurité</mark>")
+        assert hit.highlights["title"] == "<mark>Sécurité</mark> d&#x27;abord"
+        assert hit.matched_terms == [q]
+
+
+def test_title_match_is_marked_in_the_title_only(index: ThreadIndex) -> None:
+    found = hits(index, "zanzibar")
+    assert list(found) == ["k3"]
+    hit = found["k3"]
+    assert hit.highlights == {"title": "<mark>Zanzibar</mark> teapots"}
+    assert hit.snippet == "Nothing about it in the text at all."
+    assert hit.matched_terms == ["zanzibar"]
+
+
+def test_quote_shows_the_query_words_of_a_hit(index: ThreadIndex) -> None:
+    hit = hits(index, "kettle vinegar")["k1"]
+    assert hit.highlights["quoted"] == (
+        "My <mark>kettle</mark> is full of scale. Does <mark>vinegar</mark> work, "
+        "or a teapot brush?"
+    )
+    assert hit.highlights["body"] == (
+        "A teapot and a <mark>kettle</mark>: both need <mark>vinegar</mark> now and then."
+    )
+
+
+def test_quote_alone_does_not_find_but_quoted_field_does(index: ThreadIndex) -> None:
+    assert hits(index, "citric") == {}
+    hit = hits(index, "quoted:citric")["k2"]
+    assert hit.highlights == {
+        "quoted": "Descaling with <mark>citric</mark> acid is faster than anything."
+    }
+    assert hit.snippet == "Only the brush works for me, nothing else does."
+    assert hit.matched_terms == ["citric"]
+
+
+def test_matched_terms_of_or_and_not(index: ThreadIndex) -> None:
+    either = hits(index, "vinegar OR teapot")
+    assert {i: h.matched_terms for i, h in either.items()} == {
+        "k0": ["vinegar"],
+        "k1": ["vinegar", "teapot"],
+        "k3": ["teapot"],
+    }
+    both = hits(index, "vinegar kettle")
+    assert {i: h.matched_terms for i, h in both.items()} == {
+        "k0": ["vinegar", "kettle"],
+        "k1": ["vinegar", "kettle"],
+    }
+    # k1's quote holds "brush", but the hit matched only by "kettle" in its body.
+    assert hits(index, "kettle NOT teapot")["k0"].matched_terms == ["kettle"]
+    assert hits(index, "kettle OR brush")["k1"].matched_terms == ["kettle"]
+    assert hits(index, '"kettle with vinegar"')["k0"].matched_terms == ["kettle with vinegar"]
+
+
+def test_no_markup_gets_through_any_field(index: ThreadIndex) -> None:
+    hit = hits(index, "payload")["x0"]
+    entry = THREADS[-1].entries[0]
+    texts = {"title": entry.title, "body": entry.body, "quoted": entry.quoted}
+    assert set(hit.highlights) == {"title", "body", "quoted"}
+    for name, shown in hit.highlights.items():
+        assert shown.count("<mark>payload</mark>") == 1, name
+        bare = shown.replace("<mark>", "").replace("</mark>", "")
+        assert not set("<>\"'") & set(bare), name
+        shown_text = html.unescape(bare)
+        # The window starts a little before the match: "… " marks what it left out.
+        if shown_text.startswith("… "):
+            assert texts[name].endswith(shown_text[2:]), name
+        else:
+            assert shown_text == texts[name], name
+    # A query word inside the payload is marked, its markup still escaped.
+    script = hits(index, "script")["x0"].highlights["title"]
+    assert "&lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt;" in script
+
+
+def test_hit_json_carries_highlights_and_matched_terms(index: ThreadIndex) -> None:
+    body = search(index, SearchRequest(q="zanzibar")).to_dict()["hits"][0]
+    assert body["highlights"] == {"title": "<mark>Zanzibar</mark> teapots"}
+    assert body["matched_terms"] == ["zanzibar"]
+    browse = search(index, SearchRequest(q="", per_page=1)).hits[0]
+    assert (browse.highlights, browse.matched_terms) == ({}, [])
+
+
+def test_cli_prints_title_and_quote_snippets(index_dir: Path) -> None:
+    args = ["search", "北京大学", "--index", str(index_dir)]
+    out = CliRunner().invoke(main, args, color=True).output
+    lines = out.splitlines()
+    assert "  title: 关于\033[1m北京大学\033[0m" in lines
+    assert "  我们明天在\033[1m北京大学\033[0m见面，然后一起去吃饭。" in lines
+    assert "  > \033[1m北京大学\033[0m很大吗？" in lines
+    assert "  matched: 北京大学" in lines
+
+
+def test_run_by_run_positions_equal_the_whole_text_analysis(seed_index_dir: Path) -> None:
+    """The cached run-by-run analysis gives the index's positions, on the seed's real text."""
+    texts = [t for thread in THREADS for e in thread.entries for t in (e.title, e.body, e.quoted)]
+    texts += [
+        "Use model.matrix(y ~ x) or readTable, C++ and .NET; the end.",
+        "Die Straße in München: Grüße an Müller und İstanbul'da çarşı.",
+        "我们 在 北京大学 见面, 사람들이 and the 中国人 of it",
+    ]
+    with open_index(seed_index_dir) as seed:
+        entries = [e for thread in iter_index_threads(seed) for e in thread.entries]
+    texts += [t for e in entries for t in (e.title, e.body, e.quoted)]
+    assert len(texts) > 40
+    for text in filter(None, texts):
+        for lang in (None, "en", "de", "zh"):
+            assert text_positions(text, lang) == term_positions(text, lang)
