@@ -617,9 +617,17 @@ def plan_spans(index: Positions, plan: QueryPlan) -> list[tuple[int, int]]:
                 end = hit[1]
             else:
                 spans.append((start, end if end is not None else hits[0][pos][1]))
-    spans.sort()
+    return merge_spans(spans)
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Character spans sorted, overlapping and touching ones joined.
+
+    >>> merge_spans([(5, 8), (0, 2), (1, 3), (8, 9)])
+    [(0, 3), (5, 9)]
+    """
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
@@ -642,14 +650,7 @@ def highlight_spans(text: str, query: str, langs: Sequence[str | None],
     spans: list[tuple[int, int]] = []
     for _, word in _query_words(query):
         spans.extend(match_spans(text, query_plan(word, langs), lang))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    return merge_spans(spans)
 
 
 # ---------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import lru_cache
 
-from ..analysis import Positions, QueryPlan, plan_spans, text_analyzer
+from ..analysis import Positions, QueryPlan, merge_spans, plan_spans, text_analyzer
 from ..schema import BODY, QUOTED, TITLE
 from .parse import QueryUnit
 
@@ -116,7 +116,7 @@ def highlight(
                 found.extend(unit_spans)
                 if name in unit.fields:
                     matched.add(number)
-        spans[name] = _merge(found)
+        spans[name] = merge_spans(found)
     marked = {
         name: marked_window(texts.get(name) or "", spans[name])
         for name in HIGHLIGHT_FIELDS
@@ -169,11 +169,3 @@ def _plan(unit: QueryUnit, positions: Positions) -> QueryPlan:
     return QueryPlan(((terms,),) if terms else ())
 
 
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
