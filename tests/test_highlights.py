@@ -5,18 +5,22 @@ index's analyzer, and the query words each hit matched (``Hit.highlights``,
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from threadsearch.analysis import term_positions
+from threadsearch.analysis import plan_spans, term_positions
 from threadsearch.api.cli import main
 from threadsearch.export import iter_index_threads
 from threadsearch.index import ThreadIndex, open_index
+from threadsearch.ingest import IngestOptions, Progress, iter_threads
 from threadsearch.model import Entry, Hit, SearchRequest, Thread
 from threadsearch.query.engine import search
-from threadsearch.query.snippets import text_positions
+from threadsearch.query.parse import query_units
+from threadsearch.query.snippets import candidates, text_positions
+from threadsearch.schema import build_schema
 
 KETTLE_BODY = "Descale the kettle with vinegar once a month, then rinse it twice."
 KETTLE_QUOTE = "My kettle is full of scale. Does vinegar work, or a teapot brush?"
@@ -208,3 +212,59 @@ def test_run_by_run_positions_equal_the_whole_text_analysis(seed_index_dir: Path
     for text in filter(None, texts):
         for lang in (None, "en", "de", "zh"):
             assert text_positions(text, lang) == term_positions(text, lang)
+
+
+#: Entry languages the candidate-run check is tried with: the stemmers of the shared
+#: files' languages, an unstemmed one and no language.
+CANDIDATE_LANGS = ("en", "de", "fr", "es", "nl", "tr", "cs", "pt", "ru", "zh", None)
+
+
+def _sample_queries(words: list[str], kin: dict[str, list[str]]) -> list[str]:
+    """Every 7th word of a text, another word of the files that starts as it does (an
+    inflection, mostly: "happy" for "happiness"), a two-word phrase and a prefix."""
+    queries = []
+    for i in range(0, len(words) - 1, 7):
+        word, following = words[i], words[i + 1]
+        others = [w for w in kin.get(word[:4].casefold(), []) if w != word]
+        queries += [word, *others[:1], f'"{word} {following}"', f"{word[:3]}*"]
+    return queries
+
+
+def test_runs_found_by_candidates_give_the_spans_of_the_whole_analysis(
+    corpora: Path,
+) -> None:
+    """Analyzing only the runs that can hold a query's terms marks exactly what the
+    whole-text analysis marks, on the real files of every folder and in every language."""
+    files = sorted(p for p in corpora.glob("*/*") if p.is_file() and p.parent.name != "bulk")
+    threads = list(iter_threads(files, IngestOptions(), Progress()))
+    entries = [e for t in threads for e in t.entries][::4]
+    texts_of = [[t for t in (e.title, e.body, e.quoted) if t] for e in entries]
+    words_of = [re.findall(r"[^\W_]+(?:[._][^\W_]+)*", " ".join(t)) for t in texts_of]
+    kin: dict[str, list[str]] = {}
+    for word in sorted({w for words in words_of for w in words}):
+        kin.setdefault(word[:4].casefold(), []).append(word)
+    schema = build_schema()
+    checked = 0
+    for number, (texts, words) in enumerate(zip(texts_of, words_of, strict=True)):
+        lang = CANDIDATE_LANGS[number % len(CANDIDATE_LANGS)]
+        for q in _sample_queries(words, kin)[:8]:
+            units = tuple(query_units(q, schema, ["en", "de", "fr", lang]))
+            finder = candidates(units, lang)
+            for text in texts:
+                whole = text_positions(text, lang)
+                found = text_positions(text, lang, finder)
+                for unit in units:
+                    if unit.plan is not None:
+                        expected = plan_spans(whole, unit.plan)
+                        assert plan_spans(found, unit.plan) == expected, (q, lang, text[:80])
+                        checked += bool(expected)
+    assert checked > 2000
+
+
+def test_a_stemmer_that_rewrites_the_start_of_words_is_analyzed_whole() -> None:
+    """Indonesian stems "memukul" (hits) to "pukul": a query for "pukul" marks it."""
+    units = tuple(query_units("pukul", build_schema(), ["id"]))
+    text = "Dia memukul bola itu."
+    positions = text_positions(text, "id", candidates(units, "id"))
+    assert units[0].plan is not None
+    assert plan_spans(positions, units[0].plan) == [(4, 11)]

@@ -21,8 +21,10 @@ is a :class:`~threadsearch.errors.QuerySyntaxError` with a message naming the ba
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from whoosh import query as wq
@@ -148,6 +150,35 @@ def build_parser(schema: Schema, langs: Sequence[str | None] = ("en",)) -> Query
     return parser
 
 
+_parsers = threading.local()
+
+
+def _parser(schema: Schema, langs: Sequence[str | None]) -> QueryParser:
+    """This thread's parser for the schema and languages, its clock set to now.
+
+    Building a parser compiles the date parser's grammar (about a millisecond and a half,
+    more than parsing a query takes), so each thread keeps its parsers; only the date
+    plugin's base date ("yesterday", "-2 weeks") changes from one query to the next.
+    """
+    cache: dict[tuple[int, tuple[str | None, ...]], tuple[Schema, QueryParser]]
+    cache = _parsers.__dict__.setdefault("cache", {})
+    key = (id(schema), tuple(langs))
+    held = cache.get(key)
+    if held is None or held[0] is not schema:
+        if len(cache) >= _PARSERS_PER_THREAD:
+            cache.clear()
+        held = cache[key] = (schema, build_parser(schema, langs))
+    parser = held[1]
+    for plugin in parser.plugins:
+        if isinstance(plugin, DateParserPlugin):
+            plugin.basedate = datetime.now(tz=timezone.utc)
+    return parser
+
+
+#: Parsers a thread keeps (one per schema and set of languages queried).
+_PARSERS_PER_THREAD = 32
+
+
 def query_languages(text: str) -> list[str]:
     """The languages a query names with ``lang:xx`` (lower-cased, in order).
 
@@ -179,7 +210,7 @@ def parse_query(text: str, schema: Schema, langs: Sequence[str | None] = ("en",)
         return wq.Every()
     text, langs = _named_languages(text, langs)
     try:
-        parsed: wq.Query = build_parser(schema, langs).parse(text)
+        parsed: wq.Query = _parser(schema, langs).parse(text)
     except Exception as exc:  # Whoosh raises bare Exception for an unreadable date
         raise QuerySyntaxError(
             f"cannot read the query {text!r}: {exc}",
@@ -271,7 +302,7 @@ def query_units(
         return []
     text, langs = _named_languages(text, langs)
     try:
-        tree = build_parser(schema, langs).process(text)
+        tree = _parser(schema, langs).process(text)
     except Exception:  # parse_query reports bad syntax; here nothing is highlighted
         return []
     nodes: list[Any] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import lru_cache
@@ -102,6 +102,7 @@ def highlight(
     """
     spans: dict[str, list[tuple[int, int]]] = {}
     matched: set[int] = set()
+    finder = candidates(tuple(units), lang)
     for name in HIGHLIGHT_FIELDS:
         text = texts.get(name) or ""
         found: list[tuple[int, int]] = []
@@ -110,7 +111,7 @@ def highlight(
             if name != QUOTED and name not in unit.fields:
                 continue
             if positions is None:
-                positions = text_positions(text, lang) if text else {}
+                positions = text_positions(text, lang, finder) if text else {}
             unit_spans = plan_spans(positions, _plan(unit, positions))
             if unit_spans:
                 found.extend(unit_spans)
@@ -141,9 +142,13 @@ def _run_terms(run: str, lang: str | None) -> tuple[tuple[int, int, int, str], .
     return tuple((t.pos, t.startchar, t.endchar, t.text) for t in tokens)
 
 
-def text_positions(text: str, lang: str | None) -> Positions:
+def text_positions(text: str, lang: str | None, candidates: Candidates | None = None) -> Positions:
     """:func:`~threadsearch.analysis.term_positions`, analyzing each run between white
     space once (cached: a hit's words are mostly words other hits had too).
+
+    With ``candidates``, only the runs it finds are analyzed: the terms of the others
+    are left out, and a gap in the positions stands for any word between two runs
+    found, so a phrase still matches only words next to each other.
 
     >>> from threadsearch.analysis import term_positions
     >>> text_positions("Häuser am See", "de") == term_positions("Häuser am See", "de")
@@ -151,14 +156,117 @@ def text_positions(text: str, lang: str | None) -> Positions:
     """
     out: Positions = {}
     shift = 0
-    for run in _RUN.finditer(text):
-        terms = _run_terms(run.group(), lang)
-        offset = run.start()
-        for pos, start, end, term in terms:
-            out.setdefault(term, []).append((shift + pos, offset + start, offset + end))
-        if terms:
-            shift += terms[-1][0] + 1
+    if candidates is None:
+        for run in _RUN.finditer(text):
+            shift = _add_run(out, run.start(), run.group(), shift, lang)
+        return out
+    cursor = 0  # where the last analyzed run ends (0: none yet)
+    for start, end in candidates.runs(text):
+        if cursor:
+            # A word between the last analyzed run and this one breaks any phrase.
+            for between in _RUN.finditer(text, cursor, start):
+                if _run_terms(between.group(), lang):
+                    shift += _GAP
+                    break
+        shift = _add_run(out, start, text[start:end], shift, lang)
+        cursor = end
     return out
+
+
+def _add_run(out: Positions, offset: int, run: str, shift: int, lang: str | None) -> int:
+    """Add the terms of one run of text at positions from ``shift``; the next shift."""
+    terms = _run_terms(run, lang)
+    for pos, start, end, term in terms:
+        out.setdefault(term, []).append((shift + pos, offset + start, offset + end))
+    return shift + terms[-1][0] + 1 if terms else shift
+
+
+#: Snowball stemmers whose stem need not occur in the word: Indonesian rewrites the start
+#: ("memukul" is "pukul"), so its texts are analyzed whole. (Irish only cuts mutations
+#: off the start: "mbaile" is "baile", still inside the word.)
+_PREFIX_STEMMERS = frozenset({"id"})
+#: How many final characters of a word a suffix stemmer may rewrite besides cutting the
+#: suffix off ("skies" is "sky", "dying" is "die", "heureuse" is "heureux").
+_STEM_TAIL = 2
+#: Positions left between two analyzed runs that have unanalyzed words between them.
+_GAP = 1 << 20
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Finds the runs of a text that can hold a query's terms, without analyzing it.
+
+    An ASCII term occurs in its run (an identifier's part, a folded word) or, stemmed,
+    shares its word's start up to the last few letters (``roots``); any run with a
+    character outside ASCII can fold or segment into anything, so it is always a
+    candidate (``runs_with_root`` finds both kinds in a text that is not all ASCII).
+    """
+
+    roots: re.Pattern[str] | None
+    runs_with_root: re.Pattern[str]
+
+    def runs(self, text: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of each candidate run, in order.
+
+        >>> from threadsearch.query.parse import query_units
+        >>> from threadsearch.schema import build_schema
+        >>> units = query_units('"bounty hunters" skies', build_schema(), ["en", "de"])
+        >>> text = "Bounty-hunting, sky; déjà"
+        >>> [text[a:b] for a, b in candidates(tuple(units), "en").runs(text)]
+        ['Bounty-hunting,', 'sky;', 'déjà']
+        """
+        if not text.isascii():
+            for match in self.runs_with_root.finditer(text):
+                yield match.span()
+            return
+        if self.roots is None:
+            return
+        end = 0
+        for match in self.roots.finditer(text.lower()):
+            if match.start() < end:
+                continue  # in the run just found
+            start = match.start()
+            while start > end and not text[start - 1].isspace():
+                start -= 1
+            run = _RUN.match(text, start)
+            assert run is not None
+            end = run.end()
+            yield start, end
+
+
+@lru_cache(maxsize=1024)
+def candidates(units: tuple[QueryUnit, ...], lang: str | None) -> Candidates | None:
+    """What finds the runs of a text in ``lang`` that can hold one of the units' terms
+    (the unstemmed ones and those stemmed in ``lang``); None when every run can (a
+    wildcard that starts with ``*`` or ``?``, a language whose stemmer changes the
+    start of words)."""
+    if lang in _PREFIX_STEMMERS:
+        return None
+    roots: set[str] = set()
+    for unit in units:
+        if unit.pattern is not None:
+            literal = re.split(r"[*?\[]", unit.pattern, maxsplit=1)[0]
+            if not literal:
+                return None
+            roots.add(literal)
+            continue
+        assert unit.plan is not None
+        for term in unit.plan.terms():
+            word, stemmed, term_lang = term.rstrip("*").partition("|")
+            if stemmed and term_lang != lang:
+                continue  # a stem of another language: not in this text
+            if not word.isascii():
+                continue  # only runs with a non-ASCII character hold it
+            roots.add(word[: max(1, len(word) - _STEM_TAIL)] if stemmed else word)
+    # A root that holds a shorter root adds nothing.
+    kept = sorted((r for r in roots if not any(o != r and o in r for o in roots)),
+                  key=lambda r: (-len(r), r))  # fmt: skip
+    alternatives = "".join(f"|{re.escape(r)}" for r in kept)
+    return Candidates(
+        re.compile(alternatives[1:]) if kept else None,
+        # A whole run (white space to white space) with a root or a non-ASCII character.
+        re.compile(rf"(?<!\S)\S*?(?:[^\x00-\x7f\s]{alternatives})\S*", re.IGNORECASE),
+    )
 
 
 def _plan(unit: QueryUnit, positions: Positions) -> QueryPlan:
