@@ -210,7 +210,9 @@ def parse_query(text: str, schema: Schema, langs: Sequence[str | None] = ("en",)
         return wq.Every()
     text, langs = _named_languages(text, langs)
     try:
-        parsed: wq.Query = _parser(schema, langs).parse(text)
+        parser = _parser(schema, langs)
+        parsed: wq.Query = _syntax_tree(parser, text).query(parser) or wq.NullQuery
+        parsed = parsed.normalize()
     except Exception as exc:  # Whoosh raises bare Exception for an unreadable date
         raise QuerySyntaxError(
             f"cannot read the query {text!r}: {exc}",
@@ -218,6 +220,21 @@ def parse_query(text: str, schema: Schema, langs: Sequence[str | None] = ("en",)
         ) from exc
     _raise_on_errors(parsed, text)
     return pair_phrases(parsed)
+
+
+def _syntax_tree(parser: QueryParser, text: str) -> Any:
+    """Whoosh's syntax tree of ``text`` (what ``parser.parse`` builds its query from).
+
+    A search reads the tree twice, for its query and for the words its hits highlight;
+    the thread keeps the last tree so the text is tagged once (a third of a rare-word
+    query's time went to parsing it twice).
+    """
+    held = getattr(_parsers, "tree", None)
+    if held is not None and held[0] is parser and held[1] == text:
+        return held[2]
+    tree = parser.process(text)
+    _parsers.tree = (parser, text, tree)
+    return tree
 
 
 def pair_phrases(q: wq.Query) -> wq.Query:
@@ -236,11 +253,29 @@ def pair_phrases(q: wq.Query) -> wq.Query:
             assert first is not None and second is not None
             boost = next(iter(q.leaves())).boost
             pairs: list[wq.Query] = [
-                wq.Term(pair_field, f"{a} {b}", boost=boost) for a in first for b in second
+                wq.Term(pair_field, f"{a} {b}", boost=boost)
+                for a in first
+                for b in second
+                if _same_language(a, b)
             ]
             return pairs[0] if len(pairs) == 1 else wq.Or(pairs)
         return q
     return q if q.is_leaf() else q.apply(pair_phrases)
+
+
+def _same_language(first: str, second: str) -> bool:
+    """Whether two terms can stand side by side in one text: an entry is analyzed in one
+    language, so ``x|de y|en`` is never indexed (a slot names each word's stem in every
+    language of the index, and most of their pairs are such mixtures).
+
+    >>> _same_language("north|en", "korea|en"), _same_language("north", "korea|de")
+    (True, True)
+    >>> _same_language("nord|de", "korea|en")
+    False
+    """
+    _, bar, lang = first.rpartition("|")
+    _, other_bar, other_lang = second.rpartition("|")
+    return not (bar and other_bar) or lang == other_lang
 
 
 def _field_of(q: wq.Query) -> str | None:
@@ -302,7 +337,7 @@ def query_units(
         return []
     text, langs = _named_languages(text, langs)
     try:
-        tree = _parser(schema, langs).process(text)
+        tree = _syntax_tree(_parser(schema, langs), text)
     except Exception:  # parse_query reports bad syntax; here nothing is highlighted
         return []
     nodes: list[Any] = []
