@@ -93,6 +93,86 @@ def make_queries(info: dict[str, Any], variants: int = 5) -> list[dict[str, Any]
     return specs
 
 
+#: Classes timed with fresh queries: each query's words new to the process in its class.
+FRESH_CLASSES = ("common_term", "rare_term", "two_term_and", "phrase", "author_filter",
+                 "date_newest", "broad_facets", "thread_fetch")
+
+
+def make_fresh_queries(info: dict[str, Any], per_class: int) -> list[dict[str, Any]]:
+    """``per_class`` queries per class, no word used twice within a class, and the
+    classes drawing on disjoint ranks of the vocabulary, so no query's postings were
+    read before it (users type new words; repeats of :func:`make_queries` measure
+    warm term caches). Thread fetches take distinct threads."""
+    from threadsearch.analysis import stop_words
+
+    stops = stop_words("en")  # left out of English text by threadsearch, kept by FTS5
+    words = [w for w, _ in info["df"] if w not in stops]
+    n = per_class
+    rare_pool = [w for w, c in info["df"] if 10 <= c <= 50]
+    rare = rare_pool[:: max(1, len(rare_pool) // n)][:n]
+    taken = set(rare)
+    ranked = [w for w in words if w not in taken]
+
+    def block(k: int) -> list[str]:
+        """The next ``k`` most frequent words not handed out yet."""
+        out = ranked[:k]
+        del ranked[:k]
+        taken.update(out)
+        return out
+
+    common, mid = block(n), block(2 * n)
+    author_words, date_words, facet_words = block(n), block(n), block(n)
+    phrases: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for a, b, _ in info["bigrams"]:
+        if a != b and not {a, b} & (used | stops):
+            phrases.append((a, b))
+            used.update((a, b))
+        if len(phrases) == n:
+            break
+    authors = [a for a, _ in info["authors"][:10]] or [""]
+    mid_t = datetime.fromtimestamp(info["time_p50"], tz=timezone.utc)
+    specs: list[dict[str, Any]] = []
+    for w in common:
+        specs.append({"cls": "common_term", "q": w, "words": [w]})
+    for w in rare:
+        specs.append({"cls": "rare_term", "q": w, "words": [w]})
+    for a, b in zip(mid[::2], mid[1::2], strict=True):
+        specs.append({"cls": "two_term_and", "q": f"{a} {b}", "words": [a, b]})
+    for a, b in phrases:
+        specs.append({"cls": "phrase", "q": f'"{a} {b}"', "words": [a, b], "phrase": True})
+    for i, w in enumerate(author_words):
+        specs.append({"cls": "author_filter", "q": w, "words": [w],
+                      "author": [authors[i % len(authors)]]})
+    for i, w in enumerate(date_words):
+        since = mid_t + timedelta(days=7 * (i % 50) - 365)
+        specs.append({"cls": "date_newest", "q": w, "words": [w], "since_dt": since,
+                      "until_dt": since + timedelta(days=365), "sort": "newest"})
+    for w in facet_words:
+        specs.append({"cls": "broad_facets", "q": w, "words": [w],
+                      "facets": ["author", "month"]})
+    for tid in info.get("fresh_threads", [])[:n]:
+        specs.append({"cls": "thread_fetch", "q": "", "words": [], "thread": tid})
+    return specs
+
+
+def time_fresh(adapters: dict[str, Any], specs: list[dict[str, Any]]
+               ) -> tuple[dict[str, dict[str, list[float]]], dict[str, list[int]]]:
+    """Each fresh query once on every engine, interleaved (the engines' order turns
+    with each query, so a busy moment of the machine falls on all of them)."""
+    times: dict[str, dict[str, list[float]]] = {e: {} for e in adapters}
+    totals: dict[str, list[int]] = {e: [] for e in adapters}
+    names = list(adapters)
+    for n, spec in enumerate(specs):
+        for engine in names[n % len(names):] + names[: n % len(names)]:
+            started = time.perf_counter()
+            answer = adapters[engine].run(spec)
+            took = (time.perf_counter() - started) * 1000
+            times[engine].setdefault(spec["cls"], []).append(took)
+            totals[engine].append(answer.total)
+    return times, totals
+
+
 def printable(spec: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in spec.items()}
 
@@ -341,6 +421,15 @@ def bench_corpus(name: str, info: dict[str, Any], args: argparse.Namespace,
         result.setdefault("first_pass_ms", {})[engine] = adapter.first_ms
         adapter.close()
         log(f"[{name}]   done in {time.perf_counter() - started:.1f} s")
+    if args.fresh:
+        log(f"[{name}] fresh queries: {args.fresh} per class, interleaved ...")
+        fresh = make_fresh_queries(info, args.fresh)
+        adapters = {e: factories[e]() for e in ("threadsearch", "fts5", "tantivy")}
+        fresh_times, fresh_totals = time_fresh(adapters, fresh)
+        for adapter in adapters.values():
+            adapter.close()
+        result["fresh"] = {"queries": [printable(s) for s in fresh], "times_ms": fresh_times,
+                           "totals": fresh_totals}
     result["mismatches"] = (
         check(specs, answers["threadsearch"], answers["whoosh"]) if with_whoosh else []
     )
@@ -380,6 +469,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="smoke run: 5,000 synthetic entries, R-help's first 24 files")
     parser.add_argument("--rhelp-files", type=int, default=0,
                         help="only the first N R-help files (0: all)")
+    parser.add_argument("--fresh", type=int, default=100,
+                        help="also time N queries per class whose words are new to every "
+                        "engine (each word once per class), interleaved; 0: skip")
     parser.add_argument("--out", default=str(OUT / "results.json"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]

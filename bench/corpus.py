@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent
 WORK = ROOT / "scratch"
 SEED_TEXT = ROOT.parent / "index_data"
 RHELP = ROOT.parent.parent / "shared" / "corpora" / "bulk" / "r-help"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -255,7 +255,7 @@ def prepare(name: str, threads: Iterator[Thread], log: Any = print) -> dict[str,
         "threads": len(sizes),
         "seconds_to_prepare": round(time.perf_counter() - started, 2),
         "df": [[w, c] for w, c in df.most_common() if _stem_ok(w)],
-        "bigrams": [[a, b, c] for (a, b), c in bigrams.most_common(200)],
+        "bigrams": [[a, b, c] for (a, b), c in bigrams.most_common(5000)],
         "authors": [[a, c] for a, c in authors.most_common(100)],
         "time_p10": float(np.percentile(ts, 10)),
         "time_p50": float(np.percentile(ts, 50)),
@@ -263,6 +263,8 @@ def prepare(name: str, threads: Iterator[Thread], log: Any = print) -> dict[str,
         "time_min": float(ts.min()),
         "time_max": float(ts.max()),
         "median_threads": [tid for _, tid in sizes[len(sizes) // 2 : len(sizes) // 2 + 20]],
+        # threads of median size and up, none of them the median_threads above
+        "fresh_threads": [tid for _, tid in sizes[len(sizes) // 2 + 20 :: 7][:1000]],
     }
     info_path.write_text(json.dumps(info))
     log(f"[{name}] corpus written: {entries} entries in {len(sizes)} threads "

@@ -19,6 +19,14 @@ RATIO_TARGETS = {
 }
 
 
+#: Targets on fresh queries (words new to the process): class -> largest p50 ratio to FTS5.
+FRESH_TARGETS = {
+    "common_term": 1.5, "rare_term": 2.0, "two_term_and": 2.0, "phrase": 1.5,
+    "author_filter": 1.5, "date_newest": 1.5, "broad_facets": 0.5, "thread_fetch": 2.0,
+}
+FRESH_ENGINES = ["threadsearch", "fts5", "tantivy"]
+
+
 def _pct(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
@@ -64,13 +72,47 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     worker = max(http["worker_rss_mb"]) if http["worker_rss_mb"] else None
     targets.append({"name": "worker_rss", "target": "< 300 MB",
                     "met": worker is not None and worker < 300, "value": worker})
-    return {"classes": classes, "targets": targets}
+    summary: dict[str, Any] = {"classes": classes, "targets": targets}
+    if "fresh" in result:
+        summary["fresh"] = summarise_fresh(result["fresh"])
+        for cls, row in summary["fresh"].items():
+            if "met" in row:
+                targets.append({"name": f"fresh_{cls}", "target": row["target"],
+                                "met": row["met"], "value": row["ratio_p50_vs_fts5"]})
+    return summary
+
+
+def summarise_fresh(fresh: dict[str, Any]) -> dict[str, Any]:
+    """p50/p95 per class and engine of the fresh queries, the ratio to FTS5, and the
+    median hit count of each engine (they count differently: see the README)."""
+    rows: dict[str, Any] = {}
+    classes = [q["cls"] for q in fresh["queries"]]
+    for cls in dict.fromkeys(classes):
+        row: dict[str, Any] = {}
+        for engine in FRESH_ENGINES:
+            values = fresh["times_ms"].get(engine, {}).get(cls, [])
+            hits = [t for c, t in zip(classes, fresh["totals"].get(engine, []), strict=False)
+                    if c == cls]
+            row[engine] = {"p50": _pct(values, 50), "p95": _pct(values, 95), "n": len(values),
+                           "hits_p50": _pct(hits, 50)}
+        ours, fts = row["threadsearch"]["p50"], row["fts5"]["p50"]
+        row["ratio_p50_vs_fts5"] = ours / fts if ours and fts else None
+        if cls in FRESH_TARGETS:
+            row["target"] = f"<= {FRESH_TARGETS[cls]}x FTS5 p50 (fresh)"
+            row["met"] = (row["ratio_p50_vs_fts5"] is not None
+                          and row["ratio_p50_vs_fts5"] <= FRESH_TARGETS[cls])
+        rows[cls] = row
+    return rows
 
 
 def _ms(value: float | None) -> str:
     if value is None:
         return "-"
     return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def _hits(cell: dict[str, Any]) -> str:
+    return "" if cell["hits_p50"] is None else f"({cell['hits_p50']:.0f})"
 
 
 def render(result: dict[str, Any]) -> str:
@@ -90,6 +132,18 @@ def render(result: dict[str, Any]) -> str:
         if "target" in row:
             target = f"{row['target']}: {'MET' if row['met'] else 'MISSED'}"
         lines.append(f"{cls:<22}{cells}{ratio:>15}  {target}")
+    if "fresh" in summary:
+        lines.append("")
+        lines.append("fresh queries (each word new to the process in its class), ms p50/p95, "
+                     "median hits:")
+        head = f"{'class':<22}" + "".join(f"{e:>22}" for e in FRESH_ENGINES) + f"{'ts/fts5':>9}"
+        lines += [head, "-" * len(head)]
+        for cls, row in summary["fresh"].items():
+            cells = "".join(
+                f"{_ms(row[e]['p50']) + '/' + _ms(row[e]['p95']) + ' ' + _hits(row[e]):>22}"
+                for e in FRESH_ENGINES)
+            r50 = row["ratio_p50_vs_fts5"]
+            lines.append(f"{cls:<22}{cells}{(f'{r50:.2f}' if r50 else '-'):>9}")
     http = result["http"]
     lines.append("")
     lines.append(
