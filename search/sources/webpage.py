@@ -51,8 +51,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
@@ -68,11 +68,24 @@ from ..model import (
     Thread,
     canonical_url,
     entry_id_for,
+    make_id,
     offset_minutes,
     thread_id_for,
 )
 from ..text import html_to_text, repair_text, unescape_fully
 from .base import SourceContext
+from .htmlcomments import (
+    DATE_CLASSES,
+    CommentItem,
+    LinkedDataComment,
+    bare_dates,
+    class_words,
+    find_author,
+    find_comment_items,
+    json_ld_comments,
+    tag_of,
+    written_dates,
+)
 
 # lxml ships no type information; an element is Any to mypy.
 Element = Any
@@ -131,19 +144,11 @@ def _parse_document(data: bytes, context: SourceContext) -> Element:
         raise SourceFormatError(context.path, f"not readable as HTML: {exc}", hint=_HINT) from exc
 
 
-def _class_words(element: Element) -> set[str]:
-    """The element's class words, plus bare attribute names (``<liclass even depth-1>``)."""
-    words = set(str(element.get("class") or "").split())
-    words.update(name for name, value in element.attrib.items() if not value)
-    return words
-
-
 def _has_class(element: Element, *names: str) -> bool:
-    return not _class_words(element).isdisjoint(names)
+    return not class_words(element).isdisjoint(names)
 
 
-def _tag(element: Element) -> str:
-    return element.tag if isinstance(element.tag, str) else ""
+_tag = tag_of
 
 
 def _text(element: Element) -> str:
@@ -168,8 +173,6 @@ def _meta(root: Element, key: str) -> str | None:
 # Finding the parts
 # ---------------------------------------------------------------------------------------
 
-_LIST_ROOT_CLASSES = ("commentlist", "comment-list", "comments-list")
-_ITEM_ID = re.compile(r"\A(?:li-)?comment-(\d+)\Z")
 _POST_ID = re.compile(r"\Apost-\d+\Z")
 _CONTENT_CLASSES = (
     "entry-content",
@@ -182,88 +185,14 @@ _CONTENT_CLASSES = (
 )
 
 
-@dataclass
-class _Item:
-    """A comment's list item and where it sits in the thread."""
+def _find_post(root: Element, items: list[CommentItem]) -> Element | None:
+    comments = {item.element for item in items}
 
-    element: Element
-    number: str
-    parent: _Item | None
-    words: set[str]
-
-
-def _comment_roots(root: Element) -> list[Element]:
-    roots = [
-        el
-        for el in root.iter("ol", "ul")
-        if _has_class(el, *_LIST_ROOT_CLASSES)
-        and not any(_has_class(a, *_LIST_ROOT_CLASSES) for a in el.iterancestors("ol", "ul"))
-    ]
-    return roots
-
-
-def _comment_items(roots: Iterable[Element]) -> list[_Item]:
-    """The comment items in page order, each knowing its parent from the list nesting."""
-    by_element: dict[Element, _Item] = {}
-    items: list[_Item] = []
-    seen: set[str] = set()
-    for list_root in roots:
-        for element in list_root.iter():
-            match = _ITEM_ID.match(str(element.get("id") or "")) if _tag(element) else None
-            if match is None or _tag(element) == "a":
-                continue
-            element = _item_element(element, list_root)
-            if match[1] in seen or element in by_element:
-                continue
-            seen.add(match[1])
-            item = _Item(
-                element, match[1], _parent_item(element, by_element), _class_words(element)
-            )
-            by_element[element] = item
-            items.append(item)
-    return items
-
-
-def _is_list_item(element: Element) -> bool:
-    # "liclass" and the like: exports that lost the space in ``<li class=...>``.
-    tag = _tag(element)
-    return tag.startswith("li") and tag != "link"
-
-
-def _item_element(element: Element, list_root: Element) -> Element:
-    """The list item a comment id belongs to (Twenty Ten puts ``comment-N`` on an inner div)."""
-    if _is_list_item(element):
-        return element
-    for ancestor in element.iterancestors():
-        if ancestor is list_root:
-            break
-        if _is_list_item(ancestor):
-            return ancestor
-    return element
-
-
-def _parent_item(element: Element, by_element: dict[Element, _Item]) -> _Item | None:
-    """The item owning the nearest reply list around ``element``; None at top level.
-
-    Item nesting is unreliable (lost ``</li>`` tags nest siblings), list nesting is not.
-    """
-    for ancestor in element.iterancestors():
-        if _tag(ancestor) in ("ol", "ul"):
-            if _has_class(ancestor, *_LIST_ROOT_CLASSES):
-                return None
-            for owner in ancestor.iterancestors():
-                if owner in by_element:
-                    return by_element[owner]
-            return None
-    return None
-
-
-def _find_post(root: Element) -> Element | None:
     def outside_comments(el: Element) -> bool:
-        return not any(_has_class(a, *_LIST_ROOT_CLASSES) for a in el.iterancestors("ol", "ul"))
+        return el not in comments and not any(a in comments for a in el.iterancestors())
 
     tests = (
-        lambda el: _has_class(el, "hentry", "type-post", "type-page"),
+        lambda el: _has_class(el, "hentry", "h-entry", "type-post", "type-page"),
         lambda el: _tag(el) in ("article", "div") and _has_class(el, "post"),
         lambda el: _POST_ID.match(str(el.get("id") or "")) is not None,
     )
@@ -331,7 +260,7 @@ def _infer_host(root: Element) -> tuple[str, str] | None:
     return None
 
 
-def _url_candidates(root: Element, post: Element | None, roots: list[Element]) -> list[str]:
+def _url_candidates(root: Element, post: Element | None, items: list[CommentItem]) -> list[str]:
     candidates = [
         str(el.get("href") or "")
         for el in root.iter("link")
@@ -349,8 +278,8 @@ def _url_candidates(root: Element, post: Element | None, roots: list[Element]) -
                 candidates.append(str(element.get("href") or ""))
     permalinks = Counter(
         str(a.get("href")).partition("#")[0]
-        for list_root in roots
-        for a in list_root.iter("a")
+        for item in items
+        for a in item.element.iter("a")
         if "#comment-" in str(a.get("href") or "")
     )
     candidates += [href for href, _ in permalinks.most_common(1)]
@@ -365,10 +294,14 @@ class _Location:
 
 
 def _locate(
-    root: Element, post: Element | None, roots: list[Element], title: str, context: SourceContext
+    root: Element,
+    post: Element | None,
+    items: list[CommentItem],
+    title: str,
+    context: SourceContext,
 ) -> _Location:
     base = next((str(b.get("href")) for b in root.iter("base") if b.get("href")), "")
-    candidates = [urljoin(base, c) if base else c for c in _url_candidates(root, post, roots)]
+    candidates = [urljoin(base, c) if base else c for c in _url_candidates(root, post, items)]
     names = _site_names(root)
     site_name = names[0] if names else None
     for candidate in candidates:
@@ -409,25 +342,35 @@ _NOT_BODY_CLASSES = (
     "vcard",
     "fn",
     "says",
-    "comment-meta",
-    "commentmetadata",
-    "comment-metadata",
     "reply",
     "comment-reply-link",
     "comment-edit-link",
     "edit-link",
     "avatar",
     "comment-awaiting-moderation",
+    # headers and footers around the text: WordPress themes, Disqus, Blogger, Drupal
+    "comment-head",
+    "comment-header",
+    "dsq-comment-header",
+    "comment-footer",
+    "comment-actions",
+    "comment-replies",
+    "comment__meta",
+    "user-picture",
+    "links",
+    "permalink",
+    "comment-permalink",
+    # microformats
+    "p-author",
+    "h-card",
+    "u-photo",
+    *DATE_CLASSES,
 )
 _NOT_BODY_TAGS = ("script", "style", "noscript", "form")
-_AUTHOR_CLASSES = ("fn", "comment-author", "commenter", "comment-author-name")
-_DATE_CLASSES = (
-    "comment-meta",
-    "commentmetadata",
-    "comment-metadata",
-    "comment-date",
-    "comment-time",
-)
+_NOT_BODY_PROPERTIES = ("author", "dateCreated", "datePublished", "image")
+# Where a theme keeps just the commenter's text, when it marks it.
+_BODY_CLASSES = ("e-content", "comment-content", "comment-text", "dsq-comment-message")
+_BODY_PROPERTIES = ("text", "commentText")
 _POST_DATE_CLASSES = (
     "entry-date",
     "published",
@@ -441,6 +384,8 @@ _POST_DATE_CLASSES = (
     "meta",
 )
 _SAYS = re.compile(r"\s*(?:says|said|пишет|говорит|dit|schreibt|dice)\s*:?\s*\Z", re.I)
+_LINKBACK_LABEL = re.compile(r"\A\s*(pingback|trackback)\s*:\s*", re.I)
+_EMPTY_PARENTHESES = re.compile(r"\s*\(\s*\)\s*\Z")
 
 
 def _clean_author(text: str) -> str | None:
@@ -453,27 +398,48 @@ def _absolute(href: str, location: _Location) -> str | None:
     return url if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname else None
 
 
-def _comment_author(element: Element, location: _Location) -> tuple[str | None, str | None]:
-    for name in _AUTHOR_CLASSES:
-        found = _first(element, lambda el, n=name: _has_class(el, n))
-        if found is not None:
-            break
-    else:
-        found = next(element.iter("cite"), None)
+def _comment_author(
+    element: Element, kind: str, location: _Location
+) -> tuple[Element | None, str | None, str | None]:
+    """(the author's element, name, URL). A bare pingback names its source by its link."""
+    found = find_author(element)
+    if found is not None and found.get("itemprop") == "author":
+        found = _first(found, lambda el: el.get("itemprop") == "name") or found
+    if found is None and kind != EntryKind.COMMENT.value:
+        link = next(element.iter("a"), None)
+        if link is None:
+            return None, None, None
+        return None, _clean_author(_text(link)), _absolute(str(link.get("href") or ""), location)
     if found is None:
-        return None, None
+        return None, None, None
     link = found if _tag(found) == "a" else next(found.iter("a"), None)
+    if link is None:
+        link = next((a for a in found.iterancestors("a")), None)
     url = _absolute(str(link.get("href") or ""), location) if link is not None else None
-    return _clean_author(_text(found)), url
+    return found, _clean_author(_text(found)), url
 
 
-def _element_date(scope: Element, classes: tuple[str, ...]) -> datetime | None:
-    """A ``<time datetime>`` in ``scope``, else the first element of ``classes`` with a date."""
+def _comment_date(element: Element) -> tuple[datetime | None, str | None]:
+    """The item's date, and what it showed when nothing it showed was readable."""
+    unreadable = None
+    for _, written in written_dates(element):
+        value = parse_iso(written) or parse_page_date(written)
+        if value is not None:
+            return value, None
+        unreadable = unreadable or written or None
+    if unreadable is None:
+        for _, written in bare_dates(element):
+            return parse_page_date(written), None
+    return None, unreadable
+
+
+def _post_element_date(scope: Element) -> datetime | None:
+    """A ``<time datetime>`` in ``scope``, else the first element of a date class with a date."""
     for element in scope.iter("time"):
         value = parse_iso(str(element.get("datetime") or ""))
         if value is not None:
             return value
-    for name in classes:
+    for name in _POST_DATE_CLASSES:
         for element in scope.iter():
             if _tag(element) and _has_class(element, name):
                 value = parse_page_date(_text(element))
@@ -482,15 +448,29 @@ def _element_date(scope: Element, classes: tuple[str, ...]) -> datetime | None:
     return None
 
 
-def _strip_not_body(element: Element) -> None:
-    doomed = [
-        el
-        for el in element.iterdescendants()
-        if _tag(el) in _NOT_BODY_TAGS or (_tag(el) and _has_class(el, *_NOT_BODY_CLASSES))
-    ]
+def _is_not_body(element: Element) -> bool:
+    if _tag(element) in _NOT_BODY_TAGS:
+        return True
+    if element.get("itemprop") in _NOT_BODY_PROPERTIES:
+        return True
+    return bool(_tag(element)) and _has_class(element, *_NOT_BODY_CLASSES)
+
+
+def _body_element(element: Element, author: Element | None) -> Element:
+    """What the commenter wrote: the marked text (or the item) less any name and date in it."""
+    marked = _first(
+        element,
+        lambda el: _has_class(el, *_BODY_CLASSES) or el.get("itemprop") in _BODY_PROPERTIES,
+    )
+    if marked is not None and marked is not element:
+        element = marked
+    doomed = [el for el in element.iterdescendants() if _is_not_body(el)]
+    if author is not None and any(a is element for a in author.iterancestors()):
+        doomed.append(author)
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
+    return element
 
 
 def _body(element: Element) -> str:
@@ -498,88 +478,139 @@ def _body(element: Element) -> str:
     return repair_text(html_to_text(markup))
 
 
-def _kind(words: set[str]) -> str:
+def _kind(item: CommentItem) -> str:
     for kind in (EntryKind.PINGBACK.value, EntryKind.TRACKBACK.value):
-        if kind in words:
+        if kind in item.words:
             return str(kind)
-    return str(EntryKind.COMMENT.value)
+    label = _LINKBACK_LABEL.match(_text(item.element)[:20])
+    return label[1].lower() if label else str(EntryKind.COMMENT.value)
+
+
+@dataclass
+class _Comment:
+    """What one item says, read before ids are given (they need the whole page)."""
+
+    item: CommentItem
+    kind: str
+    body: str
+    author: str | None
+    author_url: str | None
+    timestamp: datetime | None
+    hidden: bool = False
 
 
 def _read_comments(
-    roots: list[Element],
-    items: list[_Item],
-    thread_id: str,
-    location: _Location,
-    context: SourceContext,
+    items: list[CommentItem], thread_id: str, location: _Location, context: SourceContext
 ) -> list[Entry]:
     """Comment entries in page order; takes each item out of the tree once read.
 
     Items are read last first, so by the time an item is read its replies (and, in a page
     with lost ``</li>`` tags, its later siblings) are gone from inside it.
     """
-    hidden = _hidden_numbers(roots, items)
-    entries: list[Entry] = []
+    hidden = _hidden_items(items)
+    read: list[_Comment] = []
     for item in reversed(items):
-        if item.number in hidden and not context.include_hidden:
+        if item in hidden and not context.include_hidden:
             item.element.drop_tree()
             continue
-        entries.append(_read_comment(item, hidden, thread_id, location, context))
+        read.append(_read_comment(item, item in hidden, location, context))
         item.element.drop_tree()
-    entries.reverse()
-    return [replace(entry, position=n) for n, entry in enumerate(entries, start=1)]
+    read.reverse()
+    ids = _entry_ids(read, thread_id)
+    return [
+        _entry(comment, position, ids, hidden, thread_id, location, context)
+        for position, comment in enumerate(read, start=1)
+    ]
 
 
-def _hidden_numbers(roots: list[Element], items: list[_Item]) -> set[str]:
+def _hidden_items(items: list[CommentItem]) -> set[CommentItem]:
     """Comments awaiting moderation: the marker's nearest item is the hidden one."""
     by_element = {item.element: item for item in items}
-    hidden = {item.number for item in items if "unapproved" in item.words}
-    for list_root in roots:
-        for marker in list_root.iter():
+    hidden = {item for item in items if "unapproved" in item.words}
+    for item in items:
+        for marker in item.element.iter():
             if _tag(marker) and _has_class(marker, "comment-awaiting-moderation"):
                 owner = next((a for a in marker.iterancestors() if a in by_element), None)
                 if owner is not None:
-                    hidden.add(by_element[owner].number)
+                    hidden.add(by_element[owner])
     return hidden
 
 
 def _read_comment(
-    item: _Item, hidden: set[str], thread_id: str, location: _Location, context: SourceContext
-) -> Entry:
+    item: CommentItem, hidden: bool, location: _Location, context: SourceContext
+) -> _Comment:
     element = item.element
-    author, author_url = _comment_author(element, location)
-    timestamp = _element_date(element, _DATE_CLASSES)
-    if timestamp is None:
-        context.warn(f"{context.path}: comment {item.number} shows no readable date")
-    else:
+    kind = _kind(item)
+    author_element, author, author_url = _comment_author(element, kind, location)
+    timestamp, unreadable = _comment_date(element)
+    if unreadable is not None:
+        name = item.number or author or kind
+        context.warn(
+            f"{context.path}: the date of comment {name} ({unreadable!r}) is not readable; "
+            "recorded as unknown"
+        )
+    if timestamp is not None:
         timestamp = context.localize(timestamp)
-    parent = item.parent
-    while parent is not None and parent.number in hidden and not context.include_hidden:
-        parent = parent.parent
-    depth = 1 + sum(1 for _ in _ancestors(parent, hidden, context))
-    status = "unapproved" if item.number in hidden else "approved"
-    _strip_not_body(element)
+    body = _body(_body_element(element, author_element))
+    if kind != EntryKind.COMMENT.value:
+        body = _EMPTY_PARENTHESES.sub("", _LINKBACK_LABEL.sub("", body))
+    return _Comment(item, kind, body, author, author_url, timestamp, hidden)
+
+
+def _entry_ids(read: list[_Comment], thread_id: str) -> dict[CommentItem, str]:
+    """Entry ids: from the site's comment number, else from the item's content.
+
+    An item with no number (a theme's bare ``Pingback: <a>title</a>``) is known by its
+    kind, source link and text; the n-th repeat of the same content on the page gets
+    ``-n``. So the id survives a re-save of the page with comments added around it.
+    """
+    ids: dict[CommentItem, str] = {}
+    repeats: Counter[str] = Counter()
+    for comment in read:
+        if comment.item.number is not None:
+            ids[comment.item] = entry_id_for(thread_id, comment.item.number)
+            continue
+        digest = make_id(comment.kind, comment.author_url or "", comment.body)[:12]
+        repeats[digest] += 1
+        suffix = f"-{repeats[digest]}" if repeats[digest] > 1 else ""
+        ids[comment.item] = entry_id_for(thread_id, f"{comment.kind}-{digest}{suffix}")
+    return ids
+
+
+def _entry(
+    comment: _Comment,
+    position: int,
+    ids: dict[CommentItem, str],
+    hidden: set[CommentItem],
+    thread_id: str,
+    location: _Location,
+    context: SourceContext,
+) -> Entry:
+    visible = [a for a in _ancestors(comment.item) if a not in hidden or context.include_hidden]
+    parent = visible[0] if visible else None
+    number = comment.item.number
     return Entry(
-        id=entry_id_for(thread_id, item.number),
+        id=ids[comment.item],
         thread_id=thread_id,
-        kind=_kind(item.words),
-        position=0,
-        body=_body(element),
-        author=author,
-        author_url=author_url,
-        timestamp=timestamp,
-        utc_offset=offset_minutes(timestamp),
-        parent_id=entry_id_for(thread_id, parent.number) if parent else None,
-        depth=depth,
-        url=f"{location.url}#comment-{item.number}" if location.url else None,
-        status=status,
+        kind=comment.kind,
+        position=position,
+        body=comment.body,
+        author=comment.author,
+        author_url=comment.author_url,
+        timestamp=comment.timestamp,
+        utc_offset=offset_minutes(comment.timestamp),
+        parent_id=ids.get(parent) if parent is not None else None,
+        depth=1 + len(visible),
+        url=f"{location.url}#comment-{number}" if location.url and number else None,
+        status="unapproved" if comment.hidden else "approved",
     )
 
 
-def _ancestors(item: _Item | None, hidden: set[str], context: SourceContext) -> Iterator[_Item]:
-    while item is not None:
-        if item.number not in hidden or context.include_hidden:
-            yield item
-        item = item.parent
+def _ancestors(item: CommentItem) -> Iterator[CommentItem]:
+    parent = item.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
 
 
 def _post_title(root: Element, post: Element | None) -> str | None:
@@ -619,7 +650,7 @@ def _post_author(root: Element, post: Element) -> str | None:
 def _post_date(root: Element, post: Element) -> datetime | None:
     published = _meta(root, "article:published_time")
     value = parse_iso(published) if published else None
-    return value or _element_date(post, _POST_DATE_CLASSES)
+    return value or _post_element_date(post)
 
 
 def _tags(post: Element | None) -> list[str]:
@@ -700,20 +731,21 @@ class WebPageSource:
 
 
 def _read_page(root: Element, context: SourceContext) -> Thread:
-    post = _find_post(root)
-    roots = _comment_roots(root)
-    items = _comment_items(roots)
-    if post is None and not items:
+    items = find_comment_items(root)
+    post = _find_post(root, items)
+    linked = json_ld_comments(root) if not items else []
+    if post is None and not items and not linked:
         raise SourceFormatError(
             context.path, "no blog post and no comment list found in the page", hint=_HINT
         )
     title = _post_title(root, post) or ""
-    location = _locate(root, post, roots, title, context)
+    location = _locate(root, post, items, title, context)
     thread_id = thread_id_for(location.key)
     declared = _declared_count(root)
-    comments = _read_comments(roots, items, thread_id, location, context)
-    if declared is not None and declared != len(items):
-        context.warn(f"{context.path}: the page says {declared} comments but lists {len(items)}")
+    comments = _read_comments(items, thread_id, location, context)
+    comments += _linked_data_entries(linked, thread_id, location, context)
+    if declared is not None and declared != len(comments):
+        context.warn(f"{context.path}: the page says {declared} comments but lists {len(comments)}")
     entries = (
         [_read_post(root, post, title, thread_id, location, context)] if post is not None else []
     )
@@ -726,3 +758,37 @@ def _read_page(root: Element, context: SourceContext) -> Thread:
         tags=_tags(post),
         entries=entries + comments,
     )
+
+
+def _linked_data_entries(
+    linked: list[LinkedDataComment], thread_id: str, location: _Location, context: SourceContext
+) -> list[Entry]:
+    """Entries for schema.org comments stated only as JSON-LD, replies under their parent."""
+    items: list[CommentItem] = []
+    read: list[_Comment] = []
+    for comment in linked:
+        parent = items[comment.parent] if comment.parent is not None else None
+        items.append(CommentItem(None, comment.number, parent))
+        timestamp = _linked_data_date(comment, context)
+        body = repair_text(html_to_text(comment.text))
+        read.append(
+            _Comment(items[-1], "comment", body, comment.author, comment.author_url, timestamp)
+        )
+    ids = _entry_ids(read, thread_id)
+    return [
+        _entry(comment, position, ids, set(), thread_id, location, context)
+        for position, comment in enumerate(read, start=1)
+    ]
+
+
+def _linked_data_date(comment: LinkedDataComment, context: SourceContext) -> datetime | None:
+    if not comment.written:
+        return None
+    timestamp = parse_iso(comment.written) or parse_page_date(comment.written)
+    if timestamp is None:
+        context.warn(
+            f"{context.path}: the date of a comment by {comment.author} "
+            f"({comment.written!r}) is not readable; recorded as unknown"
+        )
+        return None
+    return context.localize(timestamp)
