@@ -70,19 +70,22 @@ AUTHOR_CLASSES = (
 #: Where a comment's date sits, most specific first.
 DATE_CLASSES = (
     "dt-published",
-    "comment-meta",
-    "commentmetadata",
-    "comment-metadata",
     "comment-date",
     "comment-time",
     "comment__time",
     "comment-timestamp",
+    "comment-metadata",
+    "commentmetadata",
+    "comment-meta",
     "datetime",
     "submitted",
     "published",
     "date",
     "timestamp",
 )
+# Any class naming a person (``note-user``, ``commentAuthor``, ``nickname``): the last
+# resort for themes with names of their own.
+_LOOSE_AUTHOR = re.compile(r"author|user|name|nick|\bfn\b", re.I)
 _SIGNATURE_SKIP = re.compile(
     r"\A(?:even|odd|alt|depth-\d+|thread-\S+|parent|byuser|bypostauthor)\Z"
 )
@@ -130,12 +133,17 @@ def item_number(element: Element) -> str | None:
 
 def has_author(element: Element) -> bool:
     """Whether ``element`` holds something naming an author."""
-    for el in element.iterdescendants():
-        if tag_of(el) == "cite" or el.get("itemprop") == "author":
-            return True
-        if tag_of(el) and not class_words(el).isdisjoint(AUTHOR_CLASSES):
-            return True
-    return False
+    return any(_names_author(el) for el in element.iterdescendants())
+
+
+def _names_author(element: Element) -> bool:
+    if tag_of(element) == "cite" or element.get("itemprop") == "author":
+        return True
+    if not tag_of(element):
+        return False
+    return _LOOSE_AUTHOR.search(str(element.get("class") or "")) is not None or str(
+        element.get("id") or ""
+    ).startswith("dsq-author")
 
 
 def find_author(element: Element) -> Element | None:
@@ -152,9 +160,9 @@ def find_author(element: Element) -> Element | None:
                 found[name] = el
         if tag_of(el) == "cite":
             found.setdefault("cite", el)
-        if str(el.get("id") or "").startswith("dsq-author"):
-            found.setdefault("author", el)
-    for name in (*AUTHOR_CLASSES[:-1], "cite", "author"):
+        if _names_author(el):
+            found.setdefault("loose", el)
+    for name in (*AUTHOR_CLASSES[:-1], "cite", "author", "loose"):
         if name in found:
             return found[name]
     return None

@@ -173,9 +173,10 @@ def _meta(root: Element, key: str) -> str | None:
 # Finding the parts
 # ---------------------------------------------------------------------------------------
 
-_POST_ID = re.compile(r"\Apost-\d+\Z")
+_POST_ID = re.compile(r"\A(?:post|node)-\d+\Z")
 _CONTENT_CLASSES = (
     "entry-content",
+    "e-content",
     "postentry",
     "post-content",
     "entry-body",
@@ -404,7 +405,8 @@ def _comment_author(
     """(the author's element, name, URL). A bare pingback names its source by its link."""
     found = find_author(element)
     if found is not None and found.get("itemprop") == "author":
-        found = _first(found, lambda el: el.get("itemprop") == "name") or found
+        name = _first(found, lambda el: el.get("itemprop") == "name")
+        found = found if name is None else name
     if found is None and kind != EntryKind.COMMENT.value:
         link = next(element.iter("a"), None)
         if link is None:
@@ -419,18 +421,18 @@ def _comment_author(
     return found, _clean_author(_text(found)), url
 
 
-def _comment_date(element: Element) -> tuple[datetime | None, str | None]:
-    """The item's date, and what it showed when nothing it showed was readable."""
+def _comment_date(element: Element) -> tuple[datetime | None, Element | None, str | None]:
+    """The item's date and the element showing it, or what it showed when unreadable."""
     unreadable = None
-    for _, written in written_dates(element):
+    for shown, written in written_dates(element):
         value = parse_iso(written) or parse_page_date(written)
         if value is not None:
-            return value, None
+            return value, shown, None
         unreadable = unreadable or written or None
     if unreadable is None:
-        for _, written in bare_dates(element):
-            return parse_page_date(written), None
-    return None, unreadable
+        for shown, written in bare_dates(element):
+            return parse_page_date(written), shown, None
+    return None, None, unreadable
 
 
 def _post_element_date(scope: Element) -> datetime | None:
@@ -456,7 +458,7 @@ def _is_not_body(element: Element) -> bool:
     return bool(_tag(element)) and _has_class(element, *_NOT_BODY_CLASSES)
 
 
-def _body_element(element: Element, author: Element | None) -> Element:
+def _body_element(element: Element, *labels: Element | None) -> Element:
     """What the commenter wrote: the marked text (or the item) less any name and date in it."""
     marked = _first(
         element,
@@ -465,8 +467,12 @@ def _body_element(element: Element, author: Element | None) -> Element:
     if marked is not None and marked is not element:
         element = marked
     doomed = [el for el in element.iterdescendants() if _is_not_body(el)]
-    if author is not None and any(a is element for a in author.iterancestors()):
-        doomed.append(author)
+    # The name and date found where no class said so (a theme's own markup).
+    doomed += [
+        label
+        for label in labels
+        if label is not None and any(a is element for a in label.iterancestors())
+    ]
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
@@ -542,7 +548,7 @@ def _read_comment(
     element = item.element
     kind = _kind(item)
     author_element, author, author_url = _comment_author(element, kind, location)
-    timestamp, unreadable = _comment_date(element)
+    timestamp, shown, unreadable = _comment_date(element)
     if unreadable is not None:
         name = item.number or author or kind
         context.warn(
@@ -551,7 +557,7 @@ def _read_comment(
         )
     if timestamp is not None:
         timestamp = context.localize(timestamp)
-    body = _body(_body_element(element, author_element))
+    body = _body(_body_element(element, author_element, shown))
     if kind != EntryKind.COMMENT.value:
         body = _EMPTY_PARENTHESES.sub("", _LINKBACK_LABEL.sub("", body))
     return _Comment(item, kind, body, author, author_url, timestamp, hidden)
@@ -679,6 +685,8 @@ def _read_post(
     if content is post:
         for element in list(post.iter()):
             if _tag(element) and _has_class(element, "entry-title", "posttitle", "post-title"):
+                element.drop_tree()
+            elif _tag(element) in ("h1", "h2", "h3") and title and _text(element) == title:
                 element.drop_tree()
     for element in [
         el for el in content.iterdescendants() if _tag(el) in ("script", "style", "form")
