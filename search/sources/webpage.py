@@ -53,7 +53,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
@@ -319,6 +319,13 @@ def _locate(
             )
             return _located(f"https://{host[0]}{candidate}", site_name)
     key = candidates[0] if candidates else f"html-title:{title}"
+    if key.startswith("/"):
+        # Ingest gives the thread the host of a feed or export of the same path, if any.
+        context.warn(
+            f"{context.path}: the page names no host, so its thread id comes from {key!r}; "
+            "it joins a feed or export of the same post only when ingested with it"
+        )
+        return _Location(key, key, site_name)
     context.warn(
         f"{context.path}: the page names no host, so its thread id comes from {key!r} and "
         "will not match a feed or export of the same post"
@@ -425,7 +432,12 @@ def _comment_date(element: Element) -> tuple[datetime | None, Element | None, st
     """The item's date and the element showing it, or what it showed when unreadable."""
     unreadable = None
     for shown, written in written_dates(element):
-        value = parse_iso(written) or parse_page_date(written)
+        value = parse_iso(written)
+        if value is not None and value.utcoffset() == timedelta(0):
+            # Themes print local time as "+00:00" (WordPress's comment time with the
+            # 'c' format), so a page's UTC claim is no zone at all; a feed's UTC wins.
+            value = value.replace(tzinfo=None)
+        value = value or parse_page_date(written)
         if value is not None:
             return value, shown, None
         unreadable = unreadable or written or None
