@@ -18,8 +18,8 @@ parent, from whichever of these shapes the page uses (several may mix on one pag
   plus the elements of that shape nested inside them (replies).
 
 An item nested in another with no reply list between them is the same comment (Twenty
-Ten's ``li#li-comment-N > div#comment-N``, a ``div.comment`` inside ``li.comment``) when it
-holds the outer item's author; otherwise it is a reply.
+Ten's ``li#li-comment-N > div#comment-N``, a ``div.comment`` inside ``li.comment``) when the
+outer item names no author before it; otherwise it is a reply.
 
 Parents come from the reply lists, not from item nesting: saved pages lose ``</li>``
 tags, which nests every later top-level comment inside the one before. A reply list
@@ -97,10 +97,15 @@ def tag_of(element: Element) -> str:
 
 
 def class_words(element: Element) -> set[str]:
-    """The element's class words, plus bare attribute names (``<liclass even depth-1>``)."""
-    words = set(str(element.get("class") or "").split())
-    words.update(name for name, value in element.attrib.items() if not value)
-    return words
+    """The element's class words, or with no class attribute its bare attribute names.
+
+    Exports that lost the space in ``<li class="even depth-1">`` leave
+    ``<liclass even depth-1>``: the class words are then bare attribute names.
+    """
+    classes = element.get("class")
+    if classes is not None:
+        return set(classes.split())
+    return {name for name, value in element.attrib.items() if not value}
 
 
 def is_list_item(element: Element) -> bool:
@@ -172,11 +177,15 @@ def _is_candidate(element: Element) -> bool:
     tag = tag_of(element)
     if not tag or tag == "a":
         return False
+    identifier = element.get("id")
+    if identifier and _ITEM_ID.match(identifier):
+        return True
+    itemtype = element.get("itemtype")
+    if itemtype and itemtype.rstrip("/").endswith("schema.org/Comment"):
+        return True
+    if element.get("class") is None and not is_list_item(element):
+        return False
     words = class_words(element)
-    if element.get("id") and _ITEM_ID.match(str(element.get("id"))):
-        return True
-    if str(element.get("itemtype") or "").rstrip("/").endswith("schema.org/Comment"):
-        return True
     if words & _MICROFORMAT_ITEMS and (
         words & _MICROFORMAT_COMMENT
         or any(class_words(a) & _MICROFORMAT_ITEMS for a in element.iterancestors())
@@ -207,13 +216,12 @@ def find_comment_items(root: Element) -> list[CommentItem]:
     if not candidates:
         candidates = _repeated_blocks(root)
     by_element: dict[Element, CommentItem] = {}
-    authors: dict[Element, Element | None] = {}
     items: list[CommentItem] = []
     for element in candidates:
         if _is_outside(element):
             continue
         number = item_number(element)
-        outer = _wrapped_by(element, by_element, authors)
+        outer = _wrapped_by(element, by_element)
         if outer is not None:
             # The same comment seen twice (li#li-comment-3 > div#comment-3).
             outer.number = outer.number or number
@@ -239,21 +247,20 @@ def _unique_numbers(items: list[CommentItem]) -> list[CommentItem]:
     return kept
 
 
-def _wrapped_by(
-    element: Element,
-    by_element: dict[Element, CommentItem],
-    authors: dict[Element, Element | None],
-) -> CommentItem | None:
-    """The item ``element`` merely wraps part of: no reply list between, the author inside."""
+def _wrapped_by(element: Element, by_element: dict[Element, CommentItem]) -> CommentItem | None:
+    """The item ``element`` merely wraps part of: no reply list between, and no name of the
+    outer item's own before it (Twenty Ten's ``li#li-comment-N > div#comment-N``)."""
     for ancestor in element.iterancestors():
         if ancestor in by_element:
             outer = by_element[ancestor]
-            if outer.element not in authors:
-                authors[outer.element] = find_author(outer.element)
-            author = authors[outer.element]
-            if author is None or any(a is element for a in author.iterancestors()):
-                return outer
-            return None
+            if is_list_item(element) and is_list_item(outer.element):
+                return None  # a lost </li>, not a wrapper (see _parent)
+            for el in outer.element.iterdescendants():
+                if el is element:
+                    return outer
+                if _names_author(el):
+                    return None
+            return outer
         if _is_reply_list(ancestor):
             return None
     return None
@@ -293,15 +300,18 @@ def written_dates(element: Element) -> Iterator[tuple[Element, str]]:
     A ``datetime`` or ``content`` attribute (``<time>``, microdata) comes before text in an
     element of a date class.
     """
+    by_class: dict[str, list[Element]] = {}
     for el in element.iterdescendants():
         if tag_of(el) == "time" or el.get("itemprop") in ("dateCreated", "datePublished"):
             value = el.get("datetime") or el.get("content")
             if value:
                 yield el, str(value)
+        if el.get("class"):
+            for name in class_words(el).intersection(DATE_CLASSES):
+                by_class.setdefault(name, []).append(el)
     for name in DATE_CLASSES:
-        for el in element.iterdescendants():
-            if tag_of(el) and name in class_words(el):
-                yield el, " ".join(str(el.text_content()).split())
+        for el in by_class.get(name, ()):
+            yield el, " ".join(str(el.text_content()).split())
 
 
 def bare_dates(element: Element) -> Iterator[tuple[Element, str]]:

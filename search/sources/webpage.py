@@ -277,10 +277,16 @@ def _url_candidates(root: Element, post: Element | None, items: list[CommentItem
             )
             if "bookmark" in rel or in_title:
                 candidates.append(str(element.get("href") or ""))
+    elements = {item.element for item in items}
+    outermost = [
+        item.element
+        for item in items
+        if not any(a in elements for a in item.element.iterancestors())
+    ]
     permalinks = Counter(
         str(a.get("href")).partition("#")[0]
-        for item in items
-        for a in item.element.iter("a")
+        for element in outermost
+        for a in element.iter("a")
         if "#comment-" in str(a.get("href") or "")
     )
     candidates += [href for href, _ in permalinks.most_common(1)]
@@ -500,7 +506,12 @@ def _kind(item: CommentItem) -> str:
     for kind in (EntryKind.PINGBACK.value, EntryKind.TRACKBACK.value):
         if kind in item.words:
             return str(kind)
-    label = _LINKBACK_LABEL.match(_text(item.element)[:20])
+    start = ""
+    for piece in item.element.itertext():
+        start += piece
+        if len(start.strip()) >= 12:
+            break
+    label = _LINKBACK_LABEL.match(start)
     return label[1].lower() if label else str(EntryKind.COMMENT.value)
 
 
@@ -545,12 +556,14 @@ def _hidden_items(items: list[CommentItem]) -> set[CommentItem]:
     """Comments awaiting moderation: the marker's nearest item is the hidden one."""
     by_element = {item.element: item for item in items}
     hidden = {item for item in items if "unapproved" in item.words}
-    for item in items:
-        for marker in item.element.iter():
-            if _tag(marker) and _has_class(marker, "comment-awaiting-moderation"):
-                owner = next((a for a in marker.iterancestors() if a in by_element), None)
-                if owner is not None:
-                    hidden.add(by_element[owner])
+    if not items:
+        return hidden
+    root = items[0].element.getroottree().getroot()
+    for marker in root.xpath("//*[contains(@class, 'comment-awaiting-moderation')]"):
+        if _has_class(marker, "comment-awaiting-moderation"):
+            owner = next((a for a in marker.iterancestors() if a in by_element), None)
+            if owner is not None:
+                hidden.add(by_element[owner])
     return hidden
 
 
