@@ -1,30 +1,30 @@
-"""Saved blog post pages (WordPress-style HTML): one thread per page.
+"""Saved blog post pages: one thread per page, whatever the theme.
 
-A saved page holds one post and, below it, its comments as a nested list:
-``ol.commentlist`` / ``ol.comment-list`` whose items carry ``id="comment-N"`` and whose
-replies sit in ``ol.children`` inside their parent's item. We read the page with
-lxml's HTML parser, which repairs broken markup, then pick the parts out by WordPress's
-class names. The page is parsed whole (a single post page is small); the one thread is
-yielded lazily.
+A saved page holds one post and, below it, its comments. We read the page with lxml's
+HTML parser, which repairs broken markup as a browser would (a PHP prefix, several
+``<html>`` tags, stray closing tags), find the comment items by their structure (see
+:mod:`threadsearch.sources.htmlcomments`: comment ids, item classes, microformats,
+schema.org microdata and JSON-LD, repeated blocks), then read each item. The page is
+parsed whole (a single post page is small); the one thread is yielded lazily.
 
 Policy:
 
-* The post (position 0) comes from the post container (``.hentry``, ``.type-post``,
-  ``article.post``, ``div.post``, ``#post-N``): title, author and date if the page shows
-  them, and the text of ``.entry-content`` / ``.postentry`` (or the container itself).
-  Comments follow at positions 1.. in page order, with ``kind`` ``pingback`` or
-  ``trackback`` when their item's class says so.
+* The post (position 0) comes from the post container (``.hentry``, ``.h-entry``,
+  ``.type-post``, ``article.post``, ``div.post``, ``#post-N``, ``#node-N``), never a
+  comment or inside one: title, author and date if the page shows them, and the text of
+  ``.entry-content`` / ``.e-content`` / ``.postentry`` (or the container itself, less its
+  title). Comments follow at positions 1.. in page order, with ``kind`` ``pingback`` or
+  ``trackback`` when their item's class says so or their text starts "Pingback:" /
+  "Trackback:".
 * Not content: the page header, navigation, sidebar and footer, the comment form, the
-  commenter's name block (``.comment-author``, ``.vcard``, ``.fn``, the "says:" label),
-  the date line (``.comment-meta``), "Reply" and "Edit" links and avatars. Comment
-  bodies keep their paragraphs.
-* Depth and parent come from the nesting of the lists, not of the items: a comment's
-  depth is 1 plus the number of ``ol.children`` lists around it, and its parent is the
-  item that owns the nearest of those lists. Saved pages often lose closing ``</li>``
-  tags, which nests every top-level comment inside the previous one; the lists stay
-  right. Items are recognised by their id, not their tag, because some exports mangle
-  ``<li class="...">`` into ``<liclass ...>`` (the class words then sit in bare
-  attribute names, which we read as class words too).
+  commenter's name block (``.comment-author``, ``.vcard``, ``.fn``, ``p-author``, the
+  "says:" label), the date, "Reply" and "Edit" links and avatars. Where the theme marks
+  the text (``.comment-content``, ``.e-content``, ``.dsq-comment-message``,
+  ``itemprop=text``) only that is read. Comment bodies keep their paragraphs. A bare
+  pingback (``Pingback: <a>Title</a>()``) has the linking page's title as author, body
+  and its link as ``author_url``.
+* Depth and parent come from the reply lists, not from item nesting (saved pages lose
+  ``</li>`` tags); see :mod:`~threadsearch.sources.htmlcomments`.
 * A comment marked as awaiting moderation is skipped unless ``context.include_hidden``
   (then ``Entry.status`` is ``unapproved``); its replies hang from the nearest indexed
   ancestor.
@@ -33,18 +33,20 @@ Policy:
   of the comment permalinks, resolved against ``<base href>``. Static exports often make
   these host-relative (``/2017/02/23/slug/``); then the host is taken from a site name
   that is a host name (``whizzy.org``) or from the site's own absolute upload links, with
-  a warning. With no host at all the relative link is the key (warned: such an id cannot
-  match a feed or export of the same post). Comment ids are ``entry_id_for(thread_id,
-  "N")`` from ``id="comment-N"``, as the feed and WXR parsers compute them.
+  a warning. With no host at all a host-relative link stays the thread's URL (warned), so
+  that ingest can give it the host of a feed or export of the same path; any other
+  relative key cannot match one (warned). Comment ids are ``entry_id_for(thread_id,
+  "N")`` from the comment number, as the feed and WXR parsers compute them; an item with
+  no number gets one from its kind, link and text (the n-th identical item ``-n``).
 * Times: pages state local time with no zone, so timestamps are naive and go through
-  ``context.localize``; a ``<time datetime>`` with an offset gives UTC. Dates are read
-  by :func:`parse_page_date`, which knows month names in English, Russian and Ukrainian
-  (nominative and genitive), French, German, Spanish, Portuguese, Italian, Dutch, Czech
-  and Polish. A date-only post date is midnight local time.
+  ``context.localize``; a ``datetime`` attribute with a non-zero offset gives UTC, one
+  claiming ``+00:00`` counts as no zone (themes print local time so). Dates are read
+  by :func:`parse_page_date`. A date-only post date is midnight local time. An item that
+  shows no date has none (unknown, never guessed).
 
-A page with neither a post container nor a comment list is not a blog post page: that
-raises :class:`~threadsearch.errors.SourceFormatError`. Damage inside a page (a comment without
-a readable date or author, an undecodable byte) is warned about and the field left empty.
+A page with neither a post container nor a comment is not a blog post page: that raises
+:class:`~threadsearch.errors.SourceFormatError`. Damage inside a page (a date that cannot be
+read, an undecodable byte) is warned about and the field left empty.
 """
 
 from __future__ import annotations
