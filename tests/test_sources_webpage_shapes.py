@@ -1,7 +1,7 @@
 """Saved pages from themes other than WordPress's default: comments found by structure.
 
 The small pages in tests/data/html/shapes/ were written for these tests, one per shape
-(microformats, schema.org microdata and JSON-LD, Blogger, Drupal, a theme of its own,
+(microformats, schema.org microdata and JSON-LD, Blogger old and new, Drupal, a theme of its own,
 WordPress pingbacks printed bare). The two real pages (bigredtin's ``ol.commentsList``,
 thesocietea's Disqus fallback in a page-cache file) are in tests/data/html/.
 """
@@ -117,6 +117,28 @@ def test_webpage_blogger_comment_threads() -> None:
         (third, "comment", "Anonymous", None, 1, datetime(2014, 3, 6, 9, 15), "Thanks!"),
     ]
     assert thread.entries[1].author_url == "https://www.blogger.com/profile/1"
+    url = "http://sea.blogspot.com/2014/03/tide-tables.html"
+    assert [e.url for e in thread.entries[1:]] == [f"{url}#c{n}" for n in (first, second, third)]
+
+
+def test_webpage_classic_blogger_dt_and_dd_make_one_comment() -> None:
+    thread = parse(SHAPES / "blogger-classic.html")
+    assert thread.declared_count == 2
+    first, second = "4444444444444444444", "5555555555555555555"
+    assert rows(thread) == [
+        (first, "comment", "Pat", None, 1, datetime(2008, 9, 7, 17, 40), "Where do you fly?"),
+        (
+            second,
+            "comment",
+            "Anonymous",
+            None,
+            1,
+            datetime(2008, 9, 8, 9, 2),
+            "On the beach, at low tide.",
+        ),
+    ]
+    # An <a name> anchor is not the commenter's site.
+    assert [e.author_url for e in thread.entries[1:]] == ["http://www.blogger.com/profile/44", None]
 
 
 def test_webpage_drupal_replies_follow_their_parent_in_div_indented() -> None:

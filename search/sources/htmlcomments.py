@@ -46,7 +46,10 @@ from ..dates import parse_iso, parse_page_date
 # lxml ships no type information; an element is Any to mypy.
 Element = Any
 
-_ITEM_ID = re.compile(r"\A(?:(?:li-|div-|dsq-)?comment-(\d+)|c(\d{5,}))\Z")
+# Blogger's comment numbers are long (``c1394028300000000000``); WordPress's, Disqus's and
+# Drupal's are short.
+_BLOGGER_DIGITS = 15
+_ITEM_ID = re.compile(r"\A(?:(?:li-|div-|dsq-)?comment-(\d{1,14})|c(\d{15,}))\Z")
 _ITEM_CLASSES = frozenset({"comment", "pingback", "trackback", "dsq-comment"})
 _ITEM_TAGS = frozenset({"li", "article", "div", "section", "dd"})
 _MICROFORMAT_ITEMS = frozenset({"h-entry", "h-cite", "hentry"})
@@ -122,6 +125,15 @@ class CommentItem:
     number: str | None
     parent: CommentItem | None
     words: set[str] = field(default_factory=set)
+
+    @property
+    def anchor(self) -> str | None:
+        """The permalink's fragment: Blogger's ``c<number>``, else ``comment-<number>``."""
+        if self.number is None:
+            return None
+        return (
+            f"c{self.number}" if len(self.number) >= _BLOGGER_DIGITS else f"comment-{self.number}"
+        )
 
 
 def item_number(element: Element) -> str | None:
@@ -212,6 +224,7 @@ def _is_outside(element: Element) -> bool:
 
 def find_comment_items(root: Element) -> list[CommentItem]:
     """The page's comment items in page order, each knowing its parent."""
+    _group_definition_items(root)
     candidates = [el for el in root.iter() if _is_candidate(el)]
     if not candidates:
         candidates = _repeated_blocks(root)
@@ -232,6 +245,32 @@ def find_comment_items(root: Element) -> list[CommentItem]:
         by_element[element] = item
         items.append(item)
     return _unique_numbers(items)
+
+
+def _group_definition_items(root: Element) -> None:
+    """Classic Blogger's ``dl#comments-block``: make each ``dt`` and its ``dd``s one item.
+
+    There a comment is a ``dt.comment-author#cN`` (the name) followed by ``dd`` siblings
+    (the text, the date), not one element; each group is wrapped in a ``div.comment``
+    with the ``dt``'s id, so it reads like any other item.
+    """
+    for term in list(root.iter("dt")):
+        identifier = str(term.get("id") or "")
+        if not _ITEM_ID.match(identifier) and "comment-author" not in class_words(term):
+            continue
+        group = term.makeelement("div", {"class": "comment"})
+        if identifier:
+            group.set("id", identifier)
+        term.addprevious(group)
+        follower = term.getnext()
+        group.append(term)
+        term.tag = "div"
+        term.attrib.pop("id", None)
+        term.set("class", "comment-author")
+        while follower is not None and tag_of(follower) in ("dd", ""):
+            following = follower.getnext()
+            group.append(follower)
+            follower = following
 
 
 def _unique_numbers(items: list[CommentItem]) -> list[CommentItem]:

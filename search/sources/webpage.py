@@ -399,7 +399,7 @@ _POST_DATE_CLASSES = (
     "date",
     "meta",
 )
-_SAYS = re.compile(r"\s*(?:says|said|пишет|говорит|dit|schreibt|dice)\s*:?\s*\Z", re.I)
+_SAYS = re.compile(r"\s*(?:says|said|пишет|говорит|dit|schreibt|dice)\s*[:.…]*\s*\Z", re.I)
 _LINKBACK_LABEL = re.compile(r"\A\s*(pingback|trackback)\s*:\s*", re.I)
 _EMPTY_PARENTHESES = re.compile(r"\s*\(\s*\)\s*\Z")
 
@@ -410,8 +410,14 @@ def _clean_author(text: str) -> str | None:
 
 
 def _absolute(href: str, location: _Location) -> str | None:
+    if not href.strip() or href.startswith("#"):
+        return None  # an anchor (<a name=...>) or a link within the page: not a site
     url = urljoin(location.url, href) if location.url else href
     return url if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname else None
+
+
+def _links(element: Element) -> Iterator[Element]:
+    return (a for a in element.iter("a") if a.get("href"))
 
 
 def _comment_author(
@@ -423,13 +429,13 @@ def _comment_author(
         name = _first(found, lambda el: el.get("itemprop") == "name")
         found = found if name is None else name
     if found is None and kind != EntryKind.COMMENT.value:
-        link = next(element.iter("a"), None)
+        link = next(_links(element), None)
         if link is None:
             return None, None, None
         return None, _clean_author(_text(link)), _absolute(str(link.get("href") or ""), location)
     if found is None:
         return None, None, None
-    link = found if _tag(found) == "a" else next(found.iter("a"), None)
+    link = found if _tag(found) == "a" else next(_links(found), None)
     if link is None:
         link = next((a for a in found.iterancestors("a")), None)
     url = _absolute(str(link.get("href") or ""), location) if link is not None else None
@@ -634,7 +640,7 @@ def _entry(
         utc_offset=offset_minutes(comment.timestamp),
         parent_id=ids.get(parent) if parent is not None else None,
         depth=1 + len(visible),
-        url=f"{location.url}#comment-{number}" if location.url and number else None,
+        url=f"{location.url}#{comment.item.anchor}" if location.url and number else None,
         status="unapproved" if comment.hidden else "approved",
     )
 
