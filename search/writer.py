@@ -14,7 +14,8 @@ this process goes on reading the sources, so parsing and indexing overlap.
 The same entry can arrive twice in one run (a comment in a saved page and in the
 post's feed, a message archived in two months). An earlier copy still in the batch
 being collected is replaced in memory; one already written is read back from its
-segment, deleted there, and merged with the later one (see :func:`merge_documents`).
+segment, deleted there, and merged with the later one by the rules of
+:mod:`threadsearch.merge`.
 """
 
 from __future__ import annotations
@@ -31,18 +32,18 @@ from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
+from .analysis import LangText
 from .errors import IndexBusyError
+from .merge import merge_documents
 from .schema import (
     BODY,
-    DEPTH,
     ID_FIELD,
-    PARENT,
-    POSITION,
+    LANG,
+    PAIR_FIELDS,
     SPELL,
     TIME_TEXT,
     TIMESTAMP,
     TITLE,
-    UTC_OFFSET,
     to_index_time,
 )
 
@@ -89,32 +90,6 @@ def busy_error(directory: str, wait: float) -> IndexBusyError:
         hint="Nothing was written. Try again when that writer finishes, or wait for it: "
         "wait=SECONDS in Python, `--wait SECONDS` on the command line, ?wait=SECONDS over HTTP.",
     )
-
-
-def merge_documents(
-    old: dict[str, Any], new: dict[str, Any], *, old_size: int, new_size: int
-) -> dict[str, Any]:
-    """One document from two copies of the same entry.
-
-    The later copy wins field by field where it has a value, except that a known
-    parent and depth survive a copy that knows none (a feed knows no threading), a
-    time with a zone beats one without, and the position comes from the copy whose
-    thread had more entries (the page, not a feed that holds some of its comments).
-    """
-    merged = old | {key: value for key, value in new.items() if value not in (None, "")}
-    if PARENT in old and PARENT not in new:
-        merged[PARENT], merged[DEPTH] = old[PARENT], old[DEPTH]
-    old_zoned = old.get(TIME_TEXT) and old.get(UTC_OFFSET) is not None
-    new_zoneless = new.get(TIME_TEXT) and new.get(UTC_OFFSET) is None
-    if old_zoned and new_zoneless:
-        merged[TIME_TEXT] = old[TIME_TEXT]
-        merged[TIMESTAMP] = old[TIMESTAMP]
-        merged[UTC_OFFSET] = old[UTC_OFFSET]
-    elif new.get(TIME_TEXT):
-        merged[UTC_OFFSET] = new.get(UTC_OFFSET)
-    if old_size >= new_size:
-        merged[POSITION] = old[POSITION]
-    return merged
 
 
 def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -> Any:
@@ -249,7 +224,14 @@ def _worker_context() -> Any:
 
 def _indexed_only(stored: dict[str, Any]) -> dict[str, Any]:
     """Fields that are indexed but not stored, rebuilt from stored ones for a re-add."""
-    rebuilt: dict[str, Any] = {SPELL: " ".join(filter(None, (stored.get(TITLE), stored.get(BODY))))}
+    rebuilt: dict[str, Any] = {
+        SPELL: " ".join(filter(None, (stored.get(TITLE), stored.get(BODY)))),
+        # A merge may keep this copy's text: its word pairs go with it.
+        **{
+            pairs: LangText(stored.get(name) or "", stored.get(LANG))
+            for name, pairs in PAIR_FIELDS.items()
+        },
+    }
     if stored.get(TIME_TEXT):
         rebuilt[TIMESTAMP] = to_index_time(datetime.fromisoformat(stored[TIME_TEXT]))
     return rebuilt

@@ -41,10 +41,9 @@ EXPECTED = {
     "bulk/stackexchange-quantumcomputing-2018": (3, 612, 5085, 0),
 }
 # Four pages, each a post: whizzy 38 comments, aboutnetapp 92, bigredtin 9, thesocietea
-# 13 comments and 5 pingbacks. Today's page reader finds no comment in the last two.
-HTML = pytest.param(
-    "html", (4, 4, 161, 2), marks=pytest.mark.xfail(strict=True, reason=ISSUE_11), id="html"
-)
+# 13 comments and 5 pingbacks. Warnings: aboutnetapp and bigredtin name no host, whizzy's
+# host comes from its site name.
+HTML = pytest.param("html", (4, 4, 161, 3), id="html")
 
 
 @pytest.mark.parametrize(("folder", "expected"), [*EXPECTED.items(), HTML])
@@ -120,21 +119,28 @@ def test_corpus_atom_feed_replies(corpora: Path) -> None:
     assert replies(threads) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE_11)
 @pytest.mark.parametrize(
-    ("name", "expected", "reply_count"),
+    ("name", "expected", "reply_count", "depths"),
     [
-        ("bigredtin-including-wordpress-comment-reply-js.html", {"post": 1, "comment": 9}, 3),
+        (
+            "bigredtin-including-wordpress-comment-reply-js.html",
+            {"post": 1, "comment": 9},
+            3,
+            {1: 6, 2: 3},
+        ),
+        # 6 top-level comments and the 5 pingbacks at depth 1; replies at depths 2 and 3.
         (
             "thesocietea-json-api-rails-part-1-wpsupercache.html",
             {"post": 1, "comment": 13, "pingback": 5},
             7,
+            {1: 11, 2: 5, 3: 2},
         ),
     ],
 )
 def test_corpus_page_from_another_theme_keeps_its_comments(
-    corpora: Path, name: str, expected: dict[str, int], reply_count: int
+    corpora: Path, name: str, expected: dict[str, int], reply_count: int, depths: dict[int, int]
 ) -> None:
     threads = parse(corpora / "html" / name)
     assert kinds(threads) == expected
     assert replies(threads) == reply_count
+    assert Counter(e.depth for t in threads for e in t.entries if e.kind != "post") == depths

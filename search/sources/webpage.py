@@ -1,30 +1,30 @@
-"""Saved blog post pages (WordPress-style HTML): one thread per page.
+"""Saved blog post pages: one thread per page, whatever the theme.
 
-A saved page holds one post and, below it, its comments as a nested list:
-``ol.commentlist`` / ``ol.comment-list`` whose items carry ``id="comment-N"`` and whose
-replies sit in ``ol.children`` inside their parent's item. We read the page with
-lxml's HTML parser, which repairs broken markup, then pick the parts out by WordPress's
-class names. The page is parsed whole (a single post page is small); the one thread is
-yielded lazily.
+A saved page holds one post and, below it, its comments. We read the page with lxml's
+HTML parser, which repairs broken markup as a browser would (a PHP prefix, several
+``<html>`` tags, stray closing tags), find the comment items by their structure (see
+:mod:`threadsearch.sources.htmlcomments`: comment ids, item classes, microformats,
+schema.org microdata and JSON-LD, repeated blocks), then read each item. The page is
+parsed whole (a single post page is small); the one thread is yielded lazily.
 
 Policy:
 
-* The post (position 0) comes from the post container (``.hentry``, ``.type-post``,
-  ``article.post``, ``div.post``, ``#post-N``): title, author and date if the page shows
-  them, and the text of ``.entry-content`` / ``.postentry`` (or the container itself).
-  Comments follow at positions 1.. in page order, with ``kind`` ``pingback`` or
-  ``trackback`` when their item's class says so.
+* The post (position 0) comes from the post container (``.hentry``, ``.h-entry``,
+  ``.type-post``, ``article.post``, ``div.post``, ``#post-N``, ``#node-N``), never a
+  comment or inside one: title, author and date if the page shows them, and the text of
+  ``.entry-content`` / ``.e-content`` / ``.postentry`` (or the container itself, less its
+  title). Comments follow at positions 1.. in page order, with ``kind`` ``pingback`` or
+  ``trackback`` when their item's class says so or their text starts "Pingback:" /
+  "Trackback:".
 * Not content: the page header, navigation, sidebar and footer, the comment form, the
-  commenter's name block (``.comment-author``, ``.vcard``, ``.fn``, the "says:" label),
-  the date line (``.comment-meta``), "Reply" and "Edit" links and avatars. Comment
-  bodies keep their paragraphs.
-* Depth and parent come from the nesting of the lists, not of the items: a comment's
-  depth is 1 plus the number of ``ol.children`` lists around it, and its parent is the
-  item that owns the nearest of those lists. Saved pages often lose closing ``</li>``
-  tags, which nests every top-level comment inside the previous one; the lists stay
-  right. Items are recognised by their id, not their tag, because some exports mangle
-  ``<li class="...">`` into ``<liclass ...>`` (the class words then sit in bare
-  attribute names, which we read as class words too).
+  commenter's name block (``.comment-author``, ``.vcard``, ``.fn``, ``p-author``, the
+  "says:" label), the date, "Reply" and "Edit" links and avatars. Where the theme marks
+  the text (``.comment-content``, ``.e-content``, ``.dsq-comment-message``,
+  ``itemprop=text``) only that is read. Comment bodies keep their paragraphs. A bare
+  pingback (``Pingback: <a>Title</a>()``) has the linking page's title as author, body
+  and its link as ``author_url``.
+* Depth and parent come from the reply lists, not from item nesting (saved pages lose
+  ``</li>`` tags); see :mod:`~threadsearch.sources.htmlcomments`.
 * A comment marked as awaiting moderation is skipped unless ``context.include_hidden``
   (then ``Entry.status`` is ``unapproved``); its replies hang from the nearest indexed
   ancestor.
@@ -33,27 +33,29 @@ Policy:
   of the comment permalinks, resolved against ``<base href>``. Static exports often make
   these host-relative (``/2017/02/23/slug/``); then the host is taken from a site name
   that is a host name (``whizzy.org``) or from the site's own absolute upload links, with
-  a warning. With no host at all the relative link is the key (warned: such an id cannot
-  match a feed or export of the same post). Comment ids are ``entry_id_for(thread_id,
-  "N")`` from ``id="comment-N"``, as the feed and WXR parsers compute them.
+  a warning. With no host at all a host-relative link stays the thread's URL (warned), so
+  that ingest can give it the host of a feed or export of the same path; any other
+  relative key cannot match one (warned). Comment ids are ``entry_id_for(thread_id,
+  "N")`` from the comment number, as the feed and WXR parsers compute them; an item with
+  no number gets one from its kind, link and text (the n-th identical item ``-n``).
 * Times: pages state local time with no zone, so timestamps are naive and go through
-  ``context.localize``; a ``<time datetime>`` with an offset gives UTC. Dates are read
-  by :func:`parse_page_date`, which knows month names in English, Russian and Ukrainian
-  (nominative and genitive), French, German, Spanish, Portuguese, Italian, Dutch, Czech
-  and Polish. A date-only post date is midnight local time.
+  ``context.localize``; a ``datetime`` attribute with a non-zero offset gives UTC, one
+  claiming ``+00:00`` counts as no zone (themes print local time so). Dates are read
+  by :func:`parse_page_date`. A date-only post date is midnight local time. An item that
+  shows no date has none (unknown, never guessed).
 
-A page with neither a post container nor a comment list is not a blog post page: that
-raises :class:`~threadsearch.errors.SourceFormatError`. Damage inside a page (a comment without
-a readable date or author, an undecodable byte) is warned about and the field left empty.
+A page with neither a post container nor a comment is not a blog post page: that raises
+:class:`~threadsearch.errors.SourceFormatError`. Damage inside a page (a date that cannot be
+read, an undecodable byte) is warned about and the field left empty.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
@@ -68,11 +70,24 @@ from ..model import (
     Thread,
     canonical_url,
     entry_id_for,
+    make_id,
     offset_minutes,
     thread_id_for,
 )
 from ..text import html_to_text, repair_text, unescape_fully
 from .base import SourceContext
+from .htmlcomments import (
+    DATE_CLASSES,
+    CommentItem,
+    LinkedDataComment,
+    bare_dates,
+    class_words,
+    find_author,
+    find_comment_items,
+    json_ld_comments,
+    tag_of,
+    written_dates,
+)
 
 # lxml ships no type information; an element is Any to mypy.
 Element = Any
@@ -131,19 +146,11 @@ def _parse_document(data: bytes, context: SourceContext) -> Element:
         raise SourceFormatError(context.path, f"not readable as HTML: {exc}", hint=_HINT) from exc
 
 
-def _class_words(element: Element) -> set[str]:
-    """The element's class words, plus bare attribute names (``<liclass even depth-1>``)."""
-    words = set(str(element.get("class") or "").split())
-    words.update(name for name, value in element.attrib.items() if not value)
-    return words
-
-
 def _has_class(element: Element, *names: str) -> bool:
-    return not _class_words(element).isdisjoint(names)
+    return not class_words(element).isdisjoint(names)
 
 
-def _tag(element: Element) -> str:
-    return element.tag if isinstance(element.tag, str) else ""
+_tag = tag_of
 
 
 def _text(element: Element) -> str:
@@ -168,11 +175,10 @@ def _meta(root: Element, key: str) -> str | None:
 # Finding the parts
 # ---------------------------------------------------------------------------------------
 
-_LIST_ROOT_CLASSES = ("commentlist", "comment-list", "comments-list")
-_ITEM_ID = re.compile(r"\A(?:li-)?comment-(\d+)\Z")
-_POST_ID = re.compile(r"\Apost-\d+\Z")
+_POST_ID = re.compile(r"\A(?:post|node)-\d+\Z")
 _CONTENT_CLASSES = (
     "entry-content",
+    "e-content",
     "postentry",
     "post-content",
     "entry-body",
@@ -182,88 +188,14 @@ _CONTENT_CLASSES = (
 )
 
 
-@dataclass
-class _Item:
-    """A comment's list item and where it sits in the thread."""
+def _find_post(root: Element, items: list[CommentItem]) -> Element | None:
+    comments = {item.element for item in items}
 
-    element: Element
-    number: str
-    parent: _Item | None
-    words: set[str]
-
-
-def _comment_roots(root: Element) -> list[Element]:
-    roots = [
-        el
-        for el in root.iter("ol", "ul")
-        if _has_class(el, *_LIST_ROOT_CLASSES)
-        and not any(_has_class(a, *_LIST_ROOT_CLASSES) for a in el.iterancestors("ol", "ul"))
-    ]
-    return roots
-
-
-def _comment_items(roots: Iterable[Element]) -> list[_Item]:
-    """The comment items in page order, each knowing its parent from the list nesting."""
-    by_element: dict[Element, _Item] = {}
-    items: list[_Item] = []
-    seen: set[str] = set()
-    for list_root in roots:
-        for element in list_root.iter():
-            match = _ITEM_ID.match(str(element.get("id") or "")) if _tag(element) else None
-            if match is None or _tag(element) == "a":
-                continue
-            element = _item_element(element, list_root)
-            if match[1] in seen or element in by_element:
-                continue
-            seen.add(match[1])
-            item = _Item(
-                element, match[1], _parent_item(element, by_element), _class_words(element)
-            )
-            by_element[element] = item
-            items.append(item)
-    return items
-
-
-def _is_list_item(element: Element) -> bool:
-    # "liclass" and the like: exports that lost the space in ``<li class=...>``.
-    tag = _tag(element)
-    return tag.startswith("li") and tag != "link"
-
-
-def _item_element(element: Element, list_root: Element) -> Element:
-    """The list item a comment id belongs to (Twenty Ten puts ``comment-N`` on an inner div)."""
-    if _is_list_item(element):
-        return element
-    for ancestor in element.iterancestors():
-        if ancestor is list_root:
-            break
-        if _is_list_item(ancestor):
-            return ancestor
-    return element
-
-
-def _parent_item(element: Element, by_element: dict[Element, _Item]) -> _Item | None:
-    """The item owning the nearest reply list around ``element``; None at top level.
-
-    Item nesting is unreliable (lost ``</li>`` tags nest siblings), list nesting is not.
-    """
-    for ancestor in element.iterancestors():
-        if _tag(ancestor) in ("ol", "ul"):
-            if _has_class(ancestor, *_LIST_ROOT_CLASSES):
-                return None
-            for owner in ancestor.iterancestors():
-                if owner in by_element:
-                    return by_element[owner]
-            return None
-    return None
-
-
-def _find_post(root: Element) -> Element | None:
     def outside_comments(el: Element) -> bool:
-        return not any(_has_class(a, *_LIST_ROOT_CLASSES) for a in el.iterancestors("ol", "ul"))
+        return el not in comments and not any(a in comments for a in el.iterancestors())
 
     tests = (
-        lambda el: _has_class(el, "hentry", "type-post", "type-page"),
+        lambda el: _has_class(el, "hentry", "h-entry", "type-post", "type-page"),
         lambda el: _tag(el) in ("article", "div") and _has_class(el, "post"),
         lambda el: _POST_ID.match(str(el.get("id") or "")) is not None,
     )
@@ -331,7 +263,7 @@ def _infer_host(root: Element) -> tuple[str, str] | None:
     return None
 
 
-def _url_candidates(root: Element, post: Element | None, roots: list[Element]) -> list[str]:
+def _url_candidates(root: Element, post: Element | None, items: list[CommentItem]) -> list[str]:
     candidates = [
         str(el.get("href") or "")
         for el in root.iter("link")
@@ -347,10 +279,16 @@ def _url_candidates(root: Element, post: Element | None, roots: list[Element]) -
             )
             if "bookmark" in rel or in_title:
                 candidates.append(str(element.get("href") or ""))
+    elements = {item.element for item in items}
+    outermost = [
+        item.element
+        for item in items
+        if not any(a in elements for a in item.element.iterancestors())
+    ]
     permalinks = Counter(
         str(a.get("href")).partition("#")[0]
-        for list_root in roots
-        for a in list_root.iter("a")
+        for element in outermost
+        for a in element.iter("a")
         if "#comment-" in str(a.get("href") or "")
     )
     candidates += [href for href, _ in permalinks.most_common(1)]
@@ -365,10 +303,14 @@ class _Location:
 
 
 def _locate(
-    root: Element, post: Element | None, roots: list[Element], title: str, context: SourceContext
+    root: Element,
+    post: Element | None,
+    items: list[CommentItem],
+    title: str,
+    context: SourceContext,
 ) -> _Location:
     base = next((str(b.get("href")) for b in root.iter("base") if b.get("href")), "")
-    candidates = [urljoin(base, c) if base else c for c in _url_candidates(root, post, roots)]
+    candidates = [urljoin(base, c) if base else c for c in _url_candidates(root, post, items)]
     names = _site_names(root)
     site_name = names[0] if names else None
     for candidate in candidates:
@@ -385,6 +327,13 @@ def _locate(
             )
             return _located(f"https://{host[0]}{candidate}", site_name)
     key = candidates[0] if candidates else f"html-title:{title}"
+    if key.startswith("/"):
+        # Ingest gives the thread the host of a feed or export of the same path, if any.
+        context.warn(
+            f"{context.path}: the page names no host, so its thread id comes from {key!r}; "
+            "it joins a feed or export of the same post only when ingested with it"
+        )
+        return _Location(key, key, site_name)
     context.warn(
         f"{context.path}: the page names no host, so its thread id comes from {key!r} and "
         "will not match a feed or export of the same post"
@@ -409,25 +358,35 @@ _NOT_BODY_CLASSES = (
     "vcard",
     "fn",
     "says",
-    "comment-meta",
-    "commentmetadata",
-    "comment-metadata",
     "reply",
     "comment-reply-link",
     "comment-edit-link",
     "edit-link",
     "avatar",
     "comment-awaiting-moderation",
+    # headers and footers around the text: WordPress themes, Disqus, Blogger, Drupal
+    "comment-head",
+    "comment-header",
+    "dsq-comment-header",
+    "comment-footer",
+    "comment-actions",
+    "comment-replies",
+    "comment__meta",
+    "user-picture",
+    "links",
+    "permalink",
+    "comment-permalink",
+    # microformats
+    "p-author",
+    "h-card",
+    "u-photo",
+    *DATE_CLASSES,
 )
 _NOT_BODY_TAGS = ("script", "style", "noscript", "form")
-_AUTHOR_CLASSES = ("fn", "comment-author", "commenter", "comment-author-name")
-_DATE_CLASSES = (
-    "comment-meta",
-    "commentmetadata",
-    "comment-metadata",
-    "comment-date",
-    "comment-time",
-)
+_NOT_BODY_PROPERTIES = ("author", "dateCreated", "datePublished", "image")
+# Where a theme keeps just the commenter's text, when it marks it.
+_BODY_CLASSES = ("e-content", "comment-content", "comment-text", "dsq-comment-message")
+_BODY_PROPERTIES = ("text", "commentText")
 _POST_DATE_CLASSES = (
     "entry-date",
     "published",
@@ -440,7 +399,9 @@ _POST_DATE_CLASSES = (
     "date",
     "meta",
 )
-_SAYS = re.compile(r"\s*(?:says|said|пишет|говорит|dit|schreibt|dice)\s*:?\s*\Z", re.I)
+_SAYS = re.compile(r"\s*(?:says|said|пишет|говорит|dit|schreibt|dice)\s*[:.…]*\s*\Z", re.I)
+_LINKBACK_LABEL = re.compile(r"\A\s*(pingback|trackback)\s*:\s*", re.I)
+_EMPTY_PARENTHESES = re.compile(r"\s*\(\s*\)\s*\Z")
 
 
 def _clean_author(text: str) -> str | None:
@@ -449,31 +410,64 @@ def _clean_author(text: str) -> str | None:
 
 
 def _absolute(href: str, location: _Location) -> str | None:
+    if not href.strip() or href.startswith("#"):
+        return None  # an anchor (<a name=...>) or a link within the page: not a site
     url = urljoin(location.url, href) if location.url else href
     return url if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname else None
 
 
-def _comment_author(element: Element, location: _Location) -> tuple[str | None, str | None]:
-    for name in _AUTHOR_CLASSES:
-        found = _first(element, lambda el, n=name: _has_class(el, n))
-        if found is not None:
-            break
-    else:
-        found = next(element.iter("cite"), None)
+def _links(element: Element) -> Iterator[Element]:
+    return (a for a in element.iter("a") if a.get("href"))
+
+
+def _comment_author(
+    element: Element, kind: str, location: _Location
+) -> tuple[Element | None, str | None, str | None]:
+    """(the author's element, name, URL). A bare pingback names its source by its link."""
+    found = find_author(element)
+    if found is not None and found.get("itemprop") == "author":
+        name = _first(found, lambda el: el.get("itemprop") == "name")
+        found = found if name is None else name
+    if found is None and kind != EntryKind.COMMENT.value:
+        link = next(_links(element), None)
+        if link is None:
+            return None, None, None
+        return None, _clean_author(_text(link)), _absolute(str(link.get("href") or ""), location)
     if found is None:
-        return None, None
-    link = found if _tag(found) == "a" else next(found.iter("a"), None)
+        return None, None, None
+    link = found if _tag(found) == "a" else next(_links(found), None)
+    if link is None:
+        link = next((a for a in found.iterancestors("a")), None)
     url = _absolute(str(link.get("href") or ""), location) if link is not None else None
-    return _clean_author(_text(found)), url
+    return found, _clean_author(_text(found)), url
 
 
-def _element_date(scope: Element, classes: tuple[str, ...]) -> datetime | None:
-    """A ``<time datetime>`` in ``scope``, else the first element of ``classes`` with a date."""
+def _comment_date(element: Element) -> tuple[datetime | None, Element | None, str | None]:
+    """The item's date and the element showing it, or what it showed when unreadable."""
+    unreadable = None
+    for shown, written in written_dates(element):
+        value = parse_iso(written)
+        if value is not None and value.utcoffset() == timedelta(0):
+            # Themes print local time as "+00:00" (WordPress's comment time with the
+            # 'c' format), so a page's UTC claim is no zone at all; a feed's UTC wins.
+            value = value.replace(tzinfo=None)
+        value = value or parse_page_date(written)
+        if value is not None:
+            return value, shown, None
+        unreadable = unreadable or written or None
+    if unreadable is None:
+        for shown, written in bare_dates(element):
+            return parse_page_date(written), shown, None
+    return None, None, unreadable
+
+
+def _post_element_date(scope: Element) -> datetime | None:
+    """A ``<time datetime>`` in ``scope``, else the first element of a date class with a date."""
     for element in scope.iter("time"):
         value = parse_iso(str(element.get("datetime") or ""))
         if value is not None:
             return value
-    for name in classes:
+    for name in _POST_DATE_CLASSES:
         for element in scope.iter():
             if _tag(element) and _has_class(element, name):
                 value = parse_page_date(_text(element))
@@ -482,15 +476,33 @@ def _element_date(scope: Element, classes: tuple[str, ...]) -> datetime | None:
     return None
 
 
-def _strip_not_body(element: Element) -> None:
-    doomed = [
-        el
-        for el in element.iterdescendants()
-        if _tag(el) in _NOT_BODY_TAGS or (_tag(el) and _has_class(el, *_NOT_BODY_CLASSES))
+def _is_not_body(element: Element) -> bool:
+    if _tag(element) in _NOT_BODY_TAGS:
+        return True
+    if element.get("itemprop") in _NOT_BODY_PROPERTIES:
+        return True
+    return bool(_tag(element)) and _has_class(element, *_NOT_BODY_CLASSES)
+
+
+def _body_element(element: Element, *labels: Element | None) -> Element:
+    """What the commenter wrote: the marked text (or the item) less any name and date in it."""
+    marked = _first(
+        element,
+        lambda el: _has_class(el, *_BODY_CLASSES) or el.get("itemprop") in _BODY_PROPERTIES,
+    )
+    if marked is not None and marked is not element:
+        element = marked
+    doomed = [el for el in element.iterdescendants() if _is_not_body(el)]
+    # The name and date found where no class said so (a theme's own markup).
+    doomed += [
+        label
+        for label in labels
+        if label is not None and any(a is element for a in label.iterancestors())
     ]
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
+    return element
 
 
 def _body(element: Element) -> str:
@@ -498,88 +510,146 @@ def _body(element: Element) -> str:
     return repair_text(html_to_text(markup))
 
 
-def _kind(words: set[str]) -> str:
+def _kind(item: CommentItem) -> str:
     for kind in (EntryKind.PINGBACK.value, EntryKind.TRACKBACK.value):
-        if kind in words:
+        if kind in item.words:
             return str(kind)
-    return str(EntryKind.COMMENT.value)
+    start = ""
+    for piece in item.element.itertext():
+        start += piece
+        if len(start.strip()) >= 12:
+            break
+    label = _LINKBACK_LABEL.match(start)
+    return label[1].lower() if label else str(EntryKind.COMMENT.value)
+
+
+@dataclass
+class _Comment:
+    """What one item says, read before ids are given (they need the whole page)."""
+
+    item: CommentItem
+    kind: str
+    body: str
+    author: str | None
+    author_url: str | None
+    timestamp: datetime | None
+    hidden: bool = False
 
 
 def _read_comments(
-    roots: list[Element],
-    items: list[_Item],
-    thread_id: str,
-    location: _Location,
-    context: SourceContext,
+    items: list[CommentItem], thread_id: str, location: _Location, context: SourceContext
 ) -> list[Entry]:
     """Comment entries in page order; takes each item out of the tree once read.
 
     Items are read last first, so by the time an item is read its replies (and, in a page
     with lost ``</li>`` tags, its later siblings) are gone from inside it.
     """
-    hidden = _hidden_numbers(roots, items)
-    entries: list[Entry] = []
+    hidden = _hidden_items(items)
+    read: list[_Comment] = []
     for item in reversed(items):
-        if item.number in hidden and not context.include_hidden:
+        if item in hidden and not context.include_hidden:
             item.element.drop_tree()
             continue
-        entries.append(_read_comment(item, hidden, thread_id, location, context))
+        read.append(_read_comment(item, item in hidden, location, context))
         item.element.drop_tree()
-    entries.reverse()
-    return [replace(entry, position=n) for n, entry in enumerate(entries, start=1)]
+    read.reverse()
+    ids = _entry_ids(read, thread_id)
+    return [
+        _entry(comment, position, ids, hidden, thread_id, location, context)
+        for position, comment in enumerate(read, start=1)
+    ]
 
 
-def _hidden_numbers(roots: list[Element], items: list[_Item]) -> set[str]:
+def _hidden_items(items: list[CommentItem]) -> set[CommentItem]:
     """Comments awaiting moderation: the marker's nearest item is the hidden one."""
     by_element = {item.element: item for item in items}
-    hidden = {item.number for item in items if "unapproved" in item.words}
-    for list_root in roots:
-        for marker in list_root.iter():
-            if _tag(marker) and _has_class(marker, "comment-awaiting-moderation"):
-                owner = next((a for a in marker.iterancestors() if a in by_element), None)
-                if owner is not None:
-                    hidden.add(by_element[owner].number)
+    hidden = {item for item in items if "unapproved" in item.words}
+    if not items:
+        return hidden
+    root = items[0].element.getroottree().getroot()
+    for marker in root.xpath("//*[contains(@class, 'comment-awaiting-moderation')]"):
+        if _has_class(marker, "comment-awaiting-moderation"):
+            owner = next((a for a in marker.iterancestors() if a in by_element), None)
+            if owner is not None:
+                hidden.add(by_element[owner])
     return hidden
 
 
 def _read_comment(
-    item: _Item, hidden: set[str], thread_id: str, location: _Location, context: SourceContext
-) -> Entry:
+    item: CommentItem, hidden: bool, location: _Location, context: SourceContext
+) -> _Comment:
     element = item.element
-    author, author_url = _comment_author(element, location)
-    timestamp = _element_date(element, _DATE_CLASSES)
-    if timestamp is None:
-        context.warn(f"{context.path}: comment {item.number} shows no readable date")
-    else:
+    kind = _kind(item)
+    author_element, author, author_url = _comment_author(element, kind, location)
+    timestamp, shown, unreadable = _comment_date(element)
+    if unreadable is not None:
+        name = item.number or author or kind
+        context.warn(
+            f"{context.path}: the date of comment {name} ({unreadable!r}) is not readable; "
+            "recorded as unknown"
+        )
+    if timestamp is not None:
         timestamp = context.localize(timestamp)
-    parent = item.parent
-    while parent is not None and parent.number in hidden and not context.include_hidden:
-        parent = parent.parent
-    depth = 1 + sum(1 for _ in _ancestors(parent, hidden, context))
-    status = "unapproved" if item.number in hidden else "approved"
-    _strip_not_body(element)
+    body = _body(_body_element(element, author_element, shown))
+    if kind != EntryKind.COMMENT.value:
+        body = _EMPTY_PARENTHESES.sub("", _LINKBACK_LABEL.sub("", body))
+    return _Comment(item, kind, body, author, author_url, timestamp, hidden)
+
+
+def _entry_ids(read: list[_Comment], thread_id: str) -> dict[CommentItem, str]:
+    """Entry ids: from the site's comment number, else from the item's content.
+
+    An item with no number (a theme's bare ``Pingback: <a>title</a>``) is known by its
+    kind, source link and text; the n-th repeat of the same content on the page gets
+    ``-n``. So the id survives a re-save of the page with comments added around it.
+    """
+    ids: dict[CommentItem, str] = {}
+    repeats: Counter[str] = Counter()
+    for comment in read:
+        if comment.item.number is not None:
+            ids[comment.item] = entry_id_for(thread_id, comment.item.number)
+            continue
+        digest = make_id(comment.kind, comment.author_url or "", comment.body)[:12]
+        repeats[digest] += 1
+        suffix = f"-{repeats[digest]}" if repeats[digest] > 1 else ""
+        ids[comment.item] = entry_id_for(thread_id, f"{comment.kind}-{digest}{suffix}")
+    return ids
+
+
+def _entry(
+    comment: _Comment,
+    position: int,
+    ids: dict[CommentItem, str],
+    hidden: set[CommentItem],
+    thread_id: str,
+    location: _Location,
+    context: SourceContext,
+) -> Entry:
+    visible = [a for a in _ancestors(comment.item) if a not in hidden or context.include_hidden]
+    parent = visible[0] if visible else None
+    number = comment.item.number
     return Entry(
-        id=entry_id_for(thread_id, item.number),
+        id=ids[comment.item],
         thread_id=thread_id,
-        kind=_kind(item.words),
-        position=0,
-        body=_body(element),
-        author=author,
-        author_url=author_url,
-        timestamp=timestamp,
-        utc_offset=offset_minutes(timestamp),
-        parent_id=entry_id_for(thread_id, parent.number) if parent else None,
-        depth=depth,
-        url=f"{location.url}#comment-{item.number}" if location.url else None,
-        status=status,
+        kind=comment.kind,
+        position=position,
+        body=comment.body,
+        author=comment.author,
+        author_url=comment.author_url,
+        timestamp=comment.timestamp,
+        utc_offset=offset_minutes(comment.timestamp),
+        parent_id=ids.get(parent) if parent is not None else None,
+        depth=1 + len(visible),
+        url=f"{location.url}#{comment.item.anchor}" if location.url and number else None,
+        status="unapproved" if comment.hidden else "approved",
     )
 
 
-def _ancestors(item: _Item | None, hidden: set[str], context: SourceContext) -> Iterator[_Item]:
-    while item is not None:
-        if item.number not in hidden or context.include_hidden:
-            yield item
-        item = item.parent
+def _ancestors(item: CommentItem) -> Iterator[CommentItem]:
+    parent = item.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
 
 
 def _post_title(root: Element, post: Element | None) -> str | None:
@@ -619,7 +689,7 @@ def _post_author(root: Element, post: Element) -> str | None:
 def _post_date(root: Element, post: Element) -> datetime | None:
     published = _meta(root, "article:published_time")
     value = parse_iso(published) if published else None
-    return value or _element_date(post, _POST_DATE_CLASSES)
+    return value or _post_element_date(post)
 
 
 def _tags(post: Element | None) -> list[str]:
@@ -648,6 +718,8 @@ def _read_post(
     if content is post:
         for element in list(post.iter()):
             if _tag(element) and _has_class(element, "entry-title", "posttitle", "post-title"):
+                element.drop_tree()
+            elif _tag(element) in ("h1", "h2", "h3") and title and _text(element) == title:
                 element.drop_tree()
     for element in [
         el for el in content.iterdescendants() if _tag(el) in ("script", "style", "form")
@@ -700,20 +772,21 @@ class WebPageSource:
 
 
 def _read_page(root: Element, context: SourceContext) -> Thread:
-    post = _find_post(root)
-    roots = _comment_roots(root)
-    items = _comment_items(roots)
-    if post is None and not items:
+    items = find_comment_items(root)
+    post = _find_post(root, items)
+    linked = json_ld_comments(root) if not items else []
+    if post is None and not items and not linked:
         raise SourceFormatError(
             context.path, "no blog post and no comment list found in the page", hint=_HINT
         )
     title = _post_title(root, post) or ""
-    location = _locate(root, post, roots, title, context)
+    location = _locate(root, post, items, title, context)
     thread_id = thread_id_for(location.key)
     declared = _declared_count(root)
-    comments = _read_comments(roots, items, thread_id, location, context)
-    if declared is not None and declared != len(items):
-        context.warn(f"{context.path}: the page says {declared} comments but lists {len(items)}")
+    comments = _read_comments(items, thread_id, location, context)
+    comments += _linked_data_entries(linked, thread_id, location, context)
+    if declared is not None and declared != len(comments):
+        context.warn(f"{context.path}: the page says {declared} comments but lists {len(comments)}")
     entries = (
         [_read_post(root, post, title, thread_id, location, context)] if post is not None else []
     )
@@ -726,3 +799,37 @@ def _read_page(root: Element, context: SourceContext) -> Thread:
         tags=_tags(post),
         entries=entries + comments,
     )
+
+
+def _linked_data_entries(
+    linked: list[LinkedDataComment], thread_id: str, location: _Location, context: SourceContext
+) -> list[Entry]:
+    """Entries for schema.org comments stated only as JSON-LD, replies under their parent."""
+    items: list[CommentItem] = []
+    read: list[_Comment] = []
+    for comment in linked:
+        parent = items[comment.parent] if comment.parent is not None else None
+        items.append(CommentItem(None, comment.number, parent))
+        timestamp = _linked_data_date(comment, context)
+        body = repair_text(html_to_text(comment.text))
+        read.append(
+            _Comment(items[-1], "comment", body, comment.author, comment.author_url, timestamp)
+        )
+    ids = _entry_ids(read, thread_id)
+    return [
+        _entry(comment, position, ids, set(), thread_id, location, context)
+        for position, comment in enumerate(read, start=1)
+    ]
+
+
+def _linked_data_date(comment: LinkedDataComment, context: SourceContext) -> datetime | None:
+    if not comment.written:
+        return None
+    timestamp = parse_iso(comment.written) or parse_page_date(comment.written)
+    if timestamp is None:
+        context.warn(
+            f"{context.path}: the date of a comment by {comment.author} "
+            f"({comment.written!r}) is not readable; recorded as unknown"
+        )
+        return None
+    return context.localize(timestamp)
