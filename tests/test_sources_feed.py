@@ -235,7 +235,7 @@ def test_feed_odd_items_are_warned_about():
     assert entry.body == "plain & simple"
     assert warnings == [
         "feed.xml, line 5: an item has no link, so the post it comments on is unknown; skipped",
-        "feed.xml, line 6: unreadable date 'not a date'; kept undated",
+        "feed.xml, line 6 (http://blog.example/p/1): unreadable date 'not a date'; kept undated",
         "feed.xml, line 6: a second item for the same comment (http://blog.example/p/1); skipped",
     ]
 
@@ -375,4 +375,27 @@ def test_feed_guid_permalink_stands_in_for_a_missing_link():
     assert thread.url == "https://blog.example/p/"
     assert warnings == [
         "feed.xml, line 3: an item has no link, so the post it comments on is unknown; skipped"
+    ]
+
+
+def test_feed_localised_dates_read_and_partial_dates_left_unknown():
+    feed = b"""<rss version="2.0"><channel><title>C</title><link>https://blog.example/</link>
+<item><link>https://blog.example/p/#comment-1</link>
+<pubDate>31. Oktober 2011 um 08:56</pubDate></item><item>
+<link>https://blog.example/p/#comment-2</link>
+<pubDate>2014\xe5\xb9\xb43\xe6\x9c\x885\xe6\x97\xa5 14:05</pubDate></item>
+<item><link>https://blog.example/p/#comment-3</link><pubDate>31 Oct 08:56</pubDate></item>
+</channel></rss>"""
+    warnings: list[str] = []
+    (thread,) = parse_bytes(feed, warnings=warnings)
+    stamps = {e.id: e.timestamp for e in thread.entries}
+    assert stamps == {
+        entry_id_for(thread.id, "1"): datetime(2011, 10, 31, 8, 56),
+        entry_id_for(thread.id, "2"): datetime(2014, 3, 5, 14, 5),
+        entry_id_for(thread.id, "3"): None,
+    }
+    # No year: dateutil would take this year's; the entry stays undated instead.
+    assert warnings == [
+        "feed.xml, line 6 (https://blog.example/p/#comment-3): unreadable date "
+        "'31 Oct 08:56'; kept undated"
     ]

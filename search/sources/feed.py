@@ -27,7 +27,10 @@ column, and each item's line number is kept for the warnings below.
   e-mail address gives no author (it names no one, and we do not index addresses).
 * Body: ``content:encoded``, else ``description`` (HTML); Atom ``content``, else
   ``summary`` (by their ``type``). Timestamp: ``pubDate`` or ``published``, else
-  ``updated`` or ``dc:date``, in UTC when the feed states a zone.
+  ``updated`` or ``dc:date``, in UTC when the feed states a zone; RFC 822, ISO 8601 and
+  the localised spellings :func:`~threadsearch.dates.parse_page_date` reads. A date that
+  is unreadable or incomplete (no year) is warned about, naming the item, and left
+  unknown: never guessed.
 * Threading: Atom's ``thr:in-reply-to`` (RFC 4685). A ``ref`` that is another item's id,
   or a ``ref``/``href`` ending in ``#comment-N``, makes the entry a reply to that comment;
   a ``ref`` to the post itself leaves it top-level. A feed is a window on the latest
@@ -72,6 +75,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from dateutil import parser as date_parser
 
+from ..dates import parse_page_date
 from ..errors import SourceFormatError
 from ..model import (
     Entry,
@@ -92,6 +96,8 @@ _EMAIL_WITH_NAME = re.compile(r"[^\s@()]+@[^\s@()]+\s*\((.+)\)")
 _NUMERIC_PREFIX = re.compile(r"^\d+[-_]+(?=\D)")
 _HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}")
 _PAGE_SUFFIX = re.compile(r"\.(?:php\d?|html?|aspx?|jsp|cgi)$", re.IGNORECASE)
+# Two defaults for dateutil that differ in year, month and day: see _parse_date.
+_FILL_IN_PROBES = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 
 #: WordPress's site-wide comment feed item title, "Comment on %1$s by %2$s" (post title,
 #: comment author), as its translations write it: (language, text before the post title,
@@ -233,7 +239,7 @@ def _read_item(
             guid=guid,
             author=author or title_author,
             body=_body(entry),
-            timestamp=_timestamp(entry, line, context),
+            timestamp=_timestamp(entry, f"line {line} ({link})", context),
             order=len(feed.items),
             line=line,
             post_title=post_title,
@@ -305,36 +311,37 @@ def _body(entry: Mapping[str, Any]) -> str:
     return ""
 
 
-def _timestamp(
-    entry: Mapping[str, Any], line: int | None, context: SourceContext
-) -> datetime | None:
+def _timestamp(entry: Mapping[str, Any], where: str, context: SourceContext) -> datetime | None:
     for name in ("published", "updated"):
         raw = str(_get(entry, name) or "").strip()
         if not raw:
             continue
         value = _parse_date(raw)
         if value is None:
-            context.warn(f"{context.path}, line {line}: unreadable date {raw!r}; kept undated")
+            context.warn(f"{context.path}, {where}: unreadable date {raw!r}; kept undated")
             return None
         return context.localize(value)
     return None
 
 
 def _parse_date(raw: str) -> datetime | None:
-    """RFC 822 (RSS) first, then ISO 8601 (Atom, dc:date) and other common spellings.
+    """RFC 822 (RSS) first, then ISO 8601 (Atom, dc:date) and other common spellings,
+    then the localised ones pages print ("Di, 31. Oktober 2011 um 08:56").
 
     Not feedparser's parsed dates: they are converted to UTC and lose the offset the feed
-    stated, and read ``-0000`` ("zone unknown") as UTC.
+    stated, and read ``-0000`` ("zone unknown") as UTC. dateutil fills a missing year,
+    month or day from a default date; a value that changes with that default is refused
+    rather than guessed.
     """
     try:
         return parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
         pass
     try:
-        value: datetime = date_parser.parse(raw)
+        first, second = (date_parser.parse(raw, default=d) for d in _FILL_IN_PROBES)
     except (ValueError, OverflowError):
-        return None
-    return value
+        return parse_page_date(raw)
+    return first if first == second else parse_page_date(raw)
 
 
 def _build_threads(feed: _Feed, base: str | None, context: SourceContext) -> Iterator[Thread]:
