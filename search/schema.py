@@ -24,13 +24,14 @@ from .analysis import (
     stop_words,
     text_analyzer,
 )
-from .model import Entry, Thread, to_utc
+from .model import Entry, EntryKind, Thread, to_utc
 
 #: Bumped whenever the schema or the meaning of a field changes. Version 3: ``time``
 #: holds aware UTC ISO text for every entry (zone-less times read as UTC) and
 #: ``utc_offset`` the offset the source stated. Version 4: text is analyzed per script
-#: and language (:mod:`.analysis`) and each entry has a ``lang``.
-SCHEMA_VERSION = 4
+#: and language (:mod:`.analysis`) and each entry has a ``lang``. Version 5: a pingback or
+#: trackback without a title has its author (the linking post's name) in the title field.
+SCHEMA_VERSION = 5
 META_FILE = "threadsearch.json"
 INDEX_NAME = "threadsearch"
 
@@ -188,13 +189,33 @@ def thread_documents(thread: Thread) -> list[dict[str, Any]]:
     ]
 
 
+_LINK_KINDS = frozenset({EntryKind.PINGBACK.value, EntryKind.TRACKBACK.value})
+
+
+def searchable_title(entry: Entry) -> str:
+    """The text indexed in the title field: the entry's title, or for a pingback or
+    trackback that has none, its author.
+
+    Exports (WXR's ``comment_author``) and pages ("Pingback: <a>title</a>") name a
+    pingback by the linking post ("Blog » Post title") in the author field, which only
+    ``author:`` reaches; indexed as the title too, a plain query finds it. The stored
+    title is left as the source gave it.
+    """
+    if entry.title:
+        return entry.title
+    if entry.kind in _LINK_KINDS and entry.author:
+        return entry.author
+    return ""
+
+
 def entry_document(thread: Thread, entry: Entry, lang: str | None = None) -> dict[str, Any]:
     """The Whoosh document for one entry of a thread, its text analyzed as ``lang``.
 
     The text fields are indexed as :class:`~.analysis.LangText` (the analyzer stems by
-    its language) and stored as plain ``str``.
+    its language) and stored as plain ``str``; the title field indexes
+    :func:`searchable_title`.
     """
-    title = entry.title or ""
+    title = searchable_title(entry)
     doc: dict[str, Any] = {
         ID_FIELD: entry.id,
         THREAD: thread.id,
@@ -204,12 +225,12 @@ def entry_document(thread: Thread, entry: Entry, lang: str | None = None) -> dic
         KIND: entry.kind,
         POSITION: entry.position,
         TITLE: LangText(title, lang),
-        f"_stored_{TITLE}": title,
+        f"_stored_{TITLE}": entry.title or "",
         BODY: LangText(entry.body, lang),
         f"_stored_{BODY}": entry.body,
         QUOTED: LangText(entry.quoted, lang),
         f"_stored_{QUOTED}": entry.quoted,
-        SPELL: LangText(" ".join(filter(None, (entry.title, entry.body))), lang),
+        SPELL: LangText(" ".join(filter(None, (title, entry.body))), lang),
         TITLE_PAIRS: LangText(title, lang),
         BODY_PAIRS: LangText(entry.body, lang),
         DEPTH: entry.depth,

@@ -112,7 +112,6 @@ def test_corpus_atom_feed_counts(corpora: Path) -> None:
     assert kinds(threads) == {"comment": 10}
 
 
-@pytest.mark.xfail(strict=True, reason=f"{ISSUE_11} (Atom thr:in-reply-to threading)")
 def test_corpus_atom_feed_replies(corpora: Path) -> None:
     threads = parse(corpora / "atom" / "bigredtin-comments-feed.atom.xml")
     # 2 entries answer a comment (one of them a comment the feed does not hold).

@@ -101,8 +101,18 @@ def test_feed_site_wide_groups_items_by_post():
         "/2016/12/05/howto-add-oauth-to-your-alexa-smart-home-skill-in-10-minutes/": 3,
     }
     cisco = threads[0]
-    # Site-wide item titles are localised templates, so the title comes from the slug.
-    assert cisco.title == "Cisco 7941 asterisk and sip"
+    # "Comment on Cisco 7941, Asterisk and SIP by amar": the post's own title, not the
+    # slug ("cisco-7941-asterisk-and-sip").
+    assert cisco.title == "Cisco 7941, Asterisk and SIP"
+    assert {t.url.removeprefix("https://whizzy.org"): t.title for t in threads[1:4]} == {
+        "/2021/01/02/double-helping-of-pi-hole/": "Double helping of Pi Hole",
+        "/2014/01/04/raspberry-pi-powered-heating-controller-part-1/": (
+            "Raspberry Pi powered heating controller (Part 1)"
+        ),
+        "/2015/06/11/howto-very-low-power-usage-on-pro-mini-v2-arduino-clone/": (
+            "HOWTO: Very low power usage on Pro Mini V2 (Arduino clone)"
+        ),
+    }
     assert cisco.id == thread_id_for(canonical_url(CISCO_URL))
     first = cisco.entries[0]
     assert first.id == entry_id_for(cisco.id, "149")
@@ -129,7 +139,8 @@ def test_feed_czech_iso_8859_2_with_control_character():
     first = threads[0]
     assert first.url == "http://jasnapaka.bloguje.cz/721272-vzhled-google-chrome-pro-firefox.php"
     assert first.id == thread_id_for(canonical_url(first.url))
-    assert first.title == "Vzhled google chrome pro firefox"
+    # The item title "(Vzhled Google Chrome pro Firefox) - excerpt..." names the post.
+    assert first.title == "Vzhled Google Chrome pro Firefox"
     assert first.site == "jasnapaka.bloguje.cz"
     (entry,) = first.entries
     assert entry.id == entry_id_for(first.id, "cmt_5")
@@ -224,7 +235,7 @@ def test_feed_odd_items_are_warned_about():
     assert entry.body == "plain & simple"
     assert warnings == [
         "feed.xml, line 5: an item has no link, so the post it comments on is unknown; skipped",
-        "feed.xml, line 6: unreadable date 'not a date'; kept undated",
+        "feed.xml, line 6 (http://blog.example/p/1): unreadable date 'not a date'; kept undated",
         "feed.xml, line 6: a second item for the same comment (http://blog.example/p/1); skipped",
     ]
 
@@ -239,3 +250,152 @@ def test_feed_site_wide_takes_host_from_channel_title():
     ]
     assert threads[0].id == thread_id_for(canonical_url(CISCO_URL))
     assert {t.site for t in threads} == {"whizzy.org"}
+
+
+def test_feed_czech_truncated_item_title_falls_back_to_the_slug():
+    # "(Arora...) - excerpt": the site cut the title short; the slug says more.
+    titles = {t.url.rsplit("/", 1)[1]: t.title for t in parse(CZECH)}
+    assert titles["727744-arora-zajimavy-webovy-prohlizec-postaveny-na-webkitu.php"] == (
+        "Arora zajimavy webovy prohlizec postaveny na webkitu"
+    )
+    assert titles["404022-jak-do-firefoxu-2-0-pridat-webovou-rss-ctecku.php"] == (
+        "Jak do Firefoxu 2.0 přidat webovou RSS čtečku"
+    )
+
+
+BIGREDTIN = DATA / "bigredtin-comments-feed.atom.xml"
+
+
+def test_feed_atom_in_reply_to_threads_replies():
+    # SOURCES.md: 8 entries answer their post, 2 a comment: comment-2323 (in the feed)
+    # and comment-2321 (not in the feed, so named but absent).
+    threads = parse(BIGREDTIN)
+    (themes,) = [t for t in threads if t.url == "http://bigredtin.com/2011/wordpress-theme-elements/"]
+    assert themes.title == "WordPress Theme Elements"
+    tid = themes.id
+    shape = [(e.id, e.author, e.parent_id, e.depth) for e in themes.entries]
+    assert shape == [
+        (entry_id_for(tid, "2322"), "Peter Wilson", entry_id_for(tid, "2321"), 2),
+        (entry_id_for(tid, "2323"), "Thao", None, 1),
+        (entry_id_for(tid, "2324"), "Peter Wilson", entry_id_for(tid, "2323"), 2),
+        (entry_id_for(tid, "2326"), "Edward Caissie", None, 1),
+    ]
+    others = [e for t in threads if t is not themes for e in t.entries]
+    assert {(e.parent_id, e.depth) for e in others} == {(None, 1)}
+    assert [t.title for t in threads] == [
+        "Including WordPress’s comment-reply.js (the right way)",
+        "Selectivizr with CSS on a sub-domain",
+        "Usability, Trust and the iPad",
+        "!important is Important",
+        "WordPress Theme Elements",
+    ]
+
+
+def test_feed_atom_in_reply_to_another_entrys_id():
+    # Blogger-style: the ref is the parent entry's <id>, with no #comment-N anywhere.
+    feed = b"""<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0">
+<title>Comments</title><link rel="alternate" href="https://b.example/"/>
+<entry><id>tag:b.example,1999:post-1.c-2</id><title>Re</title>
+<link rel="alternate" href="https://b.example/p.html#c2"/><author><name>B</name></author>
+<published>2020-01-02T00:00:00Z</published><content type="text">Two</content>
+<thr:in-reply-to ref="tag:b.example,1999:post-1.c-1"/></entry>
+<entry><id>tag:b.example,1999:post-1.c-1</id><title>Hi</title>
+<link rel="alternate" href="https://b.example/p.html#c1"/><author><name>A</name></author>
+<published>2020-01-01T00:00:00Z</published><content type="text">One</content>
+<thr:in-reply-to ref="tag:b.example,1999:post-1"/></entry></feed>"""
+    threads = parse_bytes(feed)
+    entries = sorted((e for t in threads for e in t.entries), key=lambda e: e.body)
+    one, two = entries
+    assert (one.body, one.parent_id, one.depth) == ("One", None, 1)
+    assert (two.body, two.depth) == ("Two", 2)
+    assert two.parent_id == one.id
+
+
+def site_wide_feed(*items: tuple[str, str, str | None]) -> bytes:
+    """A site-wide RSS comment feed: (post slug, item title, dc:creator or None) per item."""
+    parts = []
+    for number, (slug, title, creator) in enumerate(items, start=1):
+        who = f"<dc:creator>{creator}</dc:creator>" if creator else ""
+        parts.append(
+            f"<item><title>{title}</title><link>https://blog.example/{slug}/#comment-{number}"
+            f"</link>{who}<description>c{number}</description></item>"
+        )
+    return (
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        "<title>Comments</title><link>https://blog.example/</link>"
+        + "".join(parts)
+        + "</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("title", "post", "author"),
+    [
+        ("Comment on Tea &#8220;for&#8221; two by Ann", "Tea “for” two", "Ann"),
+        ("Kommentar zu Grüße aus „Köln“ von Jörg Müller", "Grüße aus „Köln“", "Jörg Müller"),
+        ("Commentaire sur L’été à Paris par Zoé", "L’été à Paris", "Zoé"),
+        ("Comentario en Año nuevo por José", "Año nuevo", "José"),
+        ("Commento su Perché no di Luca", "Perché no", "Luca"),
+        ("Commento su Perché no da Luca", "Perché no", "Luca"),
+        ("Comentário sobre Coração por João", "Coração", "João"),
+        ("Reactie op Één keer door Daan", "Één keer", "Daan"),
+        ("Skomentuj Żółta łódź, którego autorem jest Paweł", "Żółta łódź", "Paweł"),
+        ("Komentarz do Żółta łódź od Paweł", "Żółta łódź", "Paweł"),
+        ("Komentář k Přílišná žluť od Jiří", "Přílišná žluť", "Jiří"),
+    ],
+)
+def test_feed_localised_item_titles_give_post_title_and_author(title, post, author):
+    # With no dc:creator the author comes from the title too.
+    (with_creator,) = parse_bytes(site_wide_feed(("a-post", title, author)))
+    (without,) = parse_bytes(site_wide_feed(("a-post", title, None)))
+    assert (with_creator.title, with_creator.entries[0].author) == (post, author)
+    assert (without.title, without.entries[0].author) == (post, author)
+
+
+def test_feed_item_title_split_at_the_known_author():
+    # The post title holds " by "; the item's dc:creator says where the author starts.
+    feed = site_wide_feed(("p", "Comment on Stand by me by Ben E. King", "Ben E. King"))
+    (thread,) = parse_bytes(feed)
+    assert thread.title == "Stand by me"
+
+
+def test_feed_item_titles_of_other_shapes_leave_the_slug():
+    feed = site_wide_feed(("my-first-post", "Re: hello", "Ann"), ("other", "By: Bob", "Bob"))
+    assert [t.title for t in parse_bytes(feed)] == ["My first post", "Other"]
+
+
+def test_feed_guid_permalink_stands_in_for_a_missing_link():
+    feed = b"""<rss version="2.0"><channel><title>C</title><link>https://blog.example/</link>
+<item><guid>https://blog.example/p/#comment-4</guid><description>x</description></item>
+<item><guid isPermaLink="false">c-5</guid><description>y</description></item>
+</channel></rss>"""
+    warnings: list[str] = []
+    (thread,) = parse_bytes(feed, warnings=warnings)
+    assert [e.id for e in thread.entries] == [entry_id_for(thread.id, "4")]
+    assert thread.url == "https://blog.example/p/"
+    assert warnings == [
+        "feed.xml, line 3: an item has no link, so the post it comments on is unknown; skipped"
+    ]
+
+
+def test_feed_localised_dates_read_and_partial_dates_left_unknown():
+    feed = b"""<rss version="2.0"><channel><title>C</title><link>https://blog.example/</link>
+<item><link>https://blog.example/p/#comment-1</link>
+<pubDate>31. Oktober 2011 um 08:56</pubDate></item><item>
+<link>https://blog.example/p/#comment-2</link>
+<pubDate>2014\xe5\xb9\xb43\xe6\x9c\x885\xe6\x97\xa5 14:05</pubDate></item>
+<item><link>https://blog.example/p/#comment-3</link><pubDate>31 Oct 08:56</pubDate></item>
+</channel></rss>"""
+    warnings: list[str] = []
+    (thread,) = parse_bytes(feed, warnings=warnings)
+    stamps = {e.id: e.timestamp for e in thread.entries}
+    assert stamps == {
+        entry_id_for(thread.id, "1"): datetime(2011, 10, 31, 8, 56),
+        entry_id_for(thread.id, "2"): datetime(2014, 3, 5, 14, 5),
+        entry_id_for(thread.id, "3"): None,
+    }
+    # No year: dateutil would take this year's; the entry stays undated instead.
+    assert warnings == [
+        "feed.xml, line 6 (https://blog.example/p/#comment-3): unreadable date "
+        "'31 Oct 08:56'; kept undated"
+    ]

@@ -4,30 +4,51 @@ Blogs publish comments as feeds, per post ("Comments on: X") or site-wide ("Comm
 Y"). Each item is one comment on the post its link points to, so we group items by post
 URL and yield one :class:`~threadsearch.model.Thread` per post.
 
+Reading is feedparser's (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, their namespaces, encodings and
+text constructs). Before it, :func:`~threadsearch.sources.xmlsafe.iterparse` checks the
+bytes once, as for every XML source: a DOCTYPE declaring entities is refused, a stray
+control character is removed with a warning, broken XML stops the run naming line and
+column, and each item's line number is kept for the warnings below.
+
 * Post URL: the item link without its fragment, resolved against the base URL: the
   ``base_url`` the source was built with, else the channel link when it is absolute, else
   (for a static mirror whose links lost their host) ``https://<host>/`` when a site-wide
   feed's title holds one host name ("Comments for whizzy.org"), with a warning.
   Thread id ``thread_id_for(canonical_url(post_url))``, as every source keys a post.
+  An item with no ``<link>`` whose ``<guid>`` is a permalink (an absolute http(s) URL)
+  links there.
 * Entry id ``entry_id_for(thread_id, local)``, where ``local`` is the WordPress comment
   number from ``#comment-136`` in the link (or the guid), so a feed and a saved page of the
   same post give the same ids; else the link's fragment (``#cmt_5``), else the guid, else
   a key made of the link, date and author.
-* Author: ``dc:creator``, else ``<author>`` (Atom: its ``<name>``). RSS 2.0 wants an
-  e-mail there but feeds put a nickname: we take it as the name; ``email (Name)`` gives
-  Name, and a bare e-mail address gives no author (it names no one, and we do not index
-  addresses).
+* Author: the first of ``dc:creator`` / ``<author>`` (Atom: its ``<name>``) in the item;
+  else the author named in the item title (below). RSS 2.0 wants an e-mail there but
+  feeds put a nickname: we take it as the name; ``email (Name)`` gives Name, and a bare
+  e-mail address gives no author (it names no one, and we do not index addresses).
 * Body: ``content:encoded``, else ``description`` (HTML); Atom ``content``, else
-  ``summary`` (by their ``type``). Timestamp: ``pubDate``, else ``published``, ``updated``
-  or ``dc:date``, in UTC when the feed states a zone.
+  ``summary`` (by their ``type``). Timestamp: ``pubDate`` or ``published``, else
+  ``updated`` or ``dc:date``, in UTC when the feed states a zone; RFC 822, ISO 8601 and
+  the localised spellings :func:`~threadsearch.dates.parse_page_date` reads. A date that
+  is unreadable or incomplete (no year) is warned about, naming the item, and left
+  unknown: never guessed.
+* Threading: Atom's ``thr:in-reply-to`` (RFC 4685). A ``ref`` that is another item's id,
+  or a ``ref``/``href`` ending in ``#comment-N``, makes the entry a reply to that comment;
+  a ``ref`` to the post itself leaves it top-level. A feed is a window on the latest
+  comments, so the parent is often not in it: the reply then names the parent's id all
+  the same (the id a saved page or a later feed gives it) at depth 2, without a warning.
+  Depth is 1 for a top-level comment, one more than the parent for a reply. RSS carries
+  no threading: every parent None, every depth 1.
 * Entries are kind ``comment`` at positions 1.. in chronological order (feeds list newest
-  first, so ties keep the reverse of feed order); a feed carries no threading, so every
-  parent is None and every depth 1. There is no post entry: feeds hold no post body.
-* Thread title: item titles are localised templates ("Comment on X by Y", "By: Y",
-  "(X) - excerpt...") and are never parsed. A per-post feed (every item on the post the
-  channel links to) takes the channel title after its first ": " ("Comments on: X" ->
-  "X"); otherwise the title is the last path segment of the post URL, de-slugified
-  (``/721272-vzhled-google-chrome.php`` -> "Vzhled google chrome").
+  first, so ties keep the reverse of feed order). There is no post entry: feeds hold no
+  post body.
+* Thread title: the post's own title wherever the feed gives it. A per-post feed (every
+  item on the post the channel links to) takes the channel title after its first ": "
+  ("Comments on: X" -> "X"). Otherwise item titles are read: WordPress's "Comment on X by
+  Y" in the languages of :data:`ITEM_TITLE_TEMPLATES`, and bloguje.cz's "(X) - excerpt...",
+  the most frequent X of a post's items winning. Only when no item names its post is the
+  title the last path segment of the post URL, de-slugified
+  (``/721272-vzhled-google-chrome.php`` -> "Vzhled google chrome"), which loses accents
+  and typographic quotes.
 * ``Thread.site``: the host of the channel link (``www.`` dropped), else of the post URL.
 
 Policy: an item without a link (we cannot tell which post it belongs to) and a repeated
@@ -36,25 +57,25 @@ and the entry kept without a timestamp; a feed with no items at all, or broken X
 stops the run with :class:`~threadsearch.errors.SourceFormatError`. Relative links with no
 base URL to resolve them are warned about and keyed by their path alone.
 
-Memory: items are read with the streaming :func:`~threadsearch.sources.xmlsafe.iterparse` and
-cleared as we go, but a site-wide feed lists comments of many posts interleaved and a
-Thread is yielded whole, so the compact item records are held until the end of the file
-(comment feeds are small: WordPress serves the latest few dozen).
+Memory: the whole feed is read at once (feedparser builds it whole); comment feeds are
+small, WordPress serves the latest few dozen comments.
 """
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from dateutil import parser as date_parser
-from lxml import etree
 
+from ..dates import parse_page_date
 from ..errors import SourceFormatError
 from ..model import (
     Entry,
@@ -67,16 +88,33 @@ from ..model import (
 )
 from ..text import html_to_text, repair_text, tidy_paragraphs, unescape_fully
 from .base import SourceContext
-from .xmlsafe import iterparse, local_name, release
+from .xmlsafe import iterparse, release, strip_control_chars
 
-_TAGS = ("item", "entry", "title", "link")
-_FEED_TAGS = ("channel", "feed")
 _WP_COMMENT = re.compile(r"comment-(\d+)")
 _EMAIL = re.compile(r"[^\s@()]+@[^\s@()]+")
 _EMAIL_WITH_NAME = re.compile(r"[^\s@()]+@[^\s@()]+\s*\((.+)\)")
 _NUMERIC_PREFIX = re.compile(r"^\d+[-_]+(?=\D)")
 _HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}")
 _PAGE_SUFFIX = re.compile(r"\.(?:php\d?|html?|aspx?|jsp|cgi)$", re.IGNORECASE)
+# Two defaults for dateutil that differ in year, month and day: see _parse_date.
+_FILL_IN_PROBES = (datetime(2001, 1, 1), datetime(2002, 2, 2))
+
+#: WordPress's site-wide comment feed item title, "Comment on %1$s by %2$s" (post title,
+#: comment author), as its translations write it: (language, text before the post title,
+#: text between the post title and the author).
+ITEM_TITLE_TEMPLATES: tuple[tuple[str, str, str], ...] = (
+    ("en", "Comment on ", " by "),
+    ("de", "Kommentar zu ", " von "),
+    ("fr", "Commentaire sur ", " par "),
+    ("es", "Comentario en ", " por "),
+    ("it", "Commento su ", " di "),
+    ("it", "Commento su ", " da "),
+    ("pt", "Comentário sobre ", " por "),
+    ("nl", "Reactie op ", " door "),
+    ("pl", "Skomentuj ", ", którego autorem jest "),
+    ("pl", "Komentarz do ", " od "),
+    ("cs", "Komentář k ", " od "),
+)
 
 
 @dataclass
@@ -90,6 +128,9 @@ class _Item:
     timestamp: datetime | None
     order: int
     line: int | None
+    post_title: str | None = None
+    reply_href: str = ""
+    reply_ref: str = ""
 
 
 @dataclass
@@ -114,14 +155,16 @@ class FeedSource:
         self.base_url = base_url
 
     def parse(self, stream: BinaryIO, context: SourceContext) -> Iterator[Thread]:
-        feed = _Feed()
-        for element in iterparse(stream, context, _TAGS):
-            tag = local_name(str(element.tag))
-            if tag in ("item", "entry"):
-                _read_item(element, feed, context)
-                release(element)
-            elif _parent_name(element) in _FEED_TAGS:
-                _read_channel_field(element, tag, feed)
+        data = stream.read()
+        lines = _item_lines(data, context)
+        parsed = _read_feed(strip_control_chars(data))
+        channel: Mapping[str, Any] = parsed["feed"]
+        feed = _Feed(title=_clean(_get(channel, "title")), link=_alternate_link(channel))
+        entries: list[Mapping[str, Any]] = parsed["entries"]
+        if len(lines) != len(entries):
+            lines = [None] * len(entries)
+        for entry, line in zip(entries, lines, strict=True):
+            _read_item(entry, line, feed, context)
         if not feed.items:
             raise SourceFormatError(
                 context.path,
@@ -132,143 +175,173 @@ class FeedSource:
         yield from _build_threads(feed, base, context)
 
 
-def _parent_name(element: etree._Element) -> str:
-    parent = element.getparent()
-    return local_name(str(parent.tag)) if parent is not None else ""
+def _item_lines(data: bytes, context: SourceContext) -> list[int | None]:
+    """Check the XML as every XML source does, and note the line each item starts on."""
+    lines: list[int | None] = []
+    for element in iterparse(io.BytesIO(data), context, ("item", "entry")):
+        lines.append(element.sourceline)
+        release(element)
+    return lines
 
 
-def _read_channel_field(element: etree._Element, tag: str, feed: _Feed) -> None:
-    if tag == "title" and not feed.title:
-        feed.title = _clean(element.text or "")
-    elif tag == "link" and not feed.link:
-        # RSS writes the link as text; Atom (and atom:link in RSS) as an href, where only
-        # the "alternate" one is the site (rel="self" is the feed itself).
-        if element.get("href") is None:
-            feed.link = (element.text or "").strip()
-        elif element.get("rel", "alternate") == "alternate":
-            feed.link = element.get("href", "").strip()
+def _read_feed(data: bytes) -> Mapping[str, Any]:
+    # Imported here: feedparser takes ~70 ms to import, paid only when a feed is read.
+    import feedparser
+
+    # A stream, never a string: feedparser fetches a string that looks like a URL. HTML
+    # is turned into text by our own policy, and links are resolved by ours, so both of
+    # feedparser's rewrites are off.
+    result: Mapping[str, Any] = feedparser.parse(
+        io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False
+    )
+    return result
 
 
-def _children(element: etree._Element) -> dict[str, etree._Element]:
-    """An item's children by local name; the first of each name wins."""
-    found: dict[str, etree._Element] = {}
-    for child in element:
-        if isinstance(child.tag, str):
-            found.setdefault(local_name(child.tag), child)
-    return found
+def _get(mapping: Mapping[str, Any], key: str) -> Any:
+    """A stored key only: FeedParserDict's aliases (``updated`` falling back to
+    ``published``) warn and would blur which element the value came from."""
+    return dict.get(cast("dict[str, Any]", mapping), key)
 
 
-def _read_item(element: etree._Element, feed: _Feed, context: SourceContext) -> None:
-    children = _children(element)
-    link = _item_link(element)
-    guid = _text(children.get("guid")) or _text(children.get("id"))
+def _clean(text: str | None) -> str:
+    """Entities unescaped, mojibake repaired, whitespace runs collapsed."""
+    return " ".join(unescape_fully(repair_text(text or "")).split())
+
+
+def _alternate_link(mapping: Mapping[str, Any]) -> str:
+    """The first ``alternate`` link (RSS ``<link>`` text is one; ``rel="self"`` is not)."""
+    for link in _get(mapping, "links") or ():
+        href = str(link.get("href") or "").strip()
+        if href and link.get("rel", "alternate") == "alternate":
+            return href
+    return ""
+
+
+def _read_item(
+    entry: Mapping[str, Any], line: int | None, feed: _Feed, context: SourceContext
+) -> None:
+    guid = str(_get(entry, "id") or "").strip()
+    link = _alternate_link(entry)
+    if not link and _get(entry, "guidislink") and urlsplit(guid).scheme in ("http", "https"):
+        link = guid
     if not link:
         context.warn(
-            f"{context.path}, line {element.sourceline}: an item has no link, so the post "
+            f"{context.path}, line {line}: an item has no link, so the post "
             "it comments on is unknown; skipped"
         )
         return
+    author = _author(entry)
+    post_title, title_author = split_item_title(_clean(_get(entry, "title")), author)
+    reply_to = _get(entry, "thr_in-reply-to") or {}
     feed.items.append(
         _Item(
             link=link,
             guid=guid,
-            author=_author(children),
-            body=_body(children),
-            timestamp=_timestamp(children, element.sourceline, context),
+            author=author or title_author,
+            body=_body(entry),
+            timestamp=_timestamp(entry, f"line {line} ({link})", context),
             order=len(feed.items),
-            line=element.sourceline,
+            line=line,
+            post_title=post_title,
+            reply_href=str(reply_to.get("href") or "").strip(),
+            reply_ref=str(reply_to.get("ref") or "").strip(),
         )
     )
 
 
-def _text(element: etree._Element | None) -> str:
-    return (element.text or "").strip() if element is not None else ""
+def split_item_title(title: str, author: str | None = None) -> tuple[str | None, str | None]:
+    """The post title and comment author a comment-feed item title names, if it does.
 
-
-def _clean(text: str) -> str:
-    """Entities unescaped, mojibake repaired, whitespace runs collapsed."""
-    return " ".join(unescape_fully(repair_text(text)).split())
-
-
-def _item_link(element: etree._Element) -> str:
-    """The comment's URL: RSS ``<link>`` text, or Atom's alternate ``<link href>``."""
-    for child in element:
-        if not isinstance(child.tag, str) or local_name(child.tag) != "link":
+    ``"Kommentar zu Grüße aus „Köln“ von Jörg"`` -> ``("Grüße aus „Köln“", "Jörg")`` (the
+    templates of :data:`ITEM_TITLE_TEMPLATES`); bloguje.cz's ``"(Post) - excerpt..."`` ->
+    ``("Post", None)``. With ``author`` known, a template must end with it, so a post
+    title holding " by " is kept whole. ``(None, None)`` for any other title.
+    """
+    for _lang, before, between in ITEM_TITLE_TEMPLATES:
+        if not title.startswith(before):
             continue
-        href = child.get("href")
-        if href is None and (child.text or "").strip():
-            return (child.text or "").strip()
-        if href and child.get("rel", "alternate") == "alternate":
-            return str(href).strip()
+        rest = title[len(before) :]
+        if author:
+            if rest.endswith(between + author) and len(rest) > len(between + author):
+                return rest[: -len(between + author)].strip(), author
+            continue
+        post, found, named = rest.rpartition(between)
+        if found and post.strip() and named.strip():
+            return post.strip(), named.strip()
+    return _parenthesised_title(title), None
+
+
+def _parenthesised_title(title: str) -> str | None:
+    """``"(Post (2.0)) - excerpt..."`` -> ``"Post (2.0)"``: up to the balanced ``)``.
+
+    None when the title in parentheses is cut short (it ends with an ellipsis).
+    """
+    if not title.startswith("("):
+        return None
+    depth = 0
+    for index, char in enumerate(title):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            post = title[1:index].strip()
+            # The site cuts long titles to "Jak navázat soubor...": the slug says more.
+            truncated = post.endswith(("...", "\u2026"))
+            return post if post and not truncated and title.startswith(" - ", index + 1) else None
+    return None
+
+
+def _author(entry: Mapping[str, Any]) -> str | None:
+    for author in _get(entry, "authors") or ():
+        raw = _clean(author.get("name") or "")
+        with_name = _EMAIL_WITH_NAME.fullmatch(raw)
+        if with_name:
+            return with_name.group(1).strip() or None
+        if raw and not _EMAIL.fullmatch(raw):
+            return raw
+    return None
+
+
+def _body(entry: Mapping[str, Any]) -> str:
+    for detail in (*(_get(entry, "content") or ()), _get(entry, "summary_detail")):
+        value = str((detail or {}).get("value") or "")
+        if not value.strip():
+            continue
+        if detail.get("type") == "text/plain":
+            return tidy_paragraphs(repair_text(value))
+        return html_to_text(repair_text(value))
     return ""
 
 
-def _author(children: dict[str, etree._Element]) -> str | None:
-    creator = _clean(_text(children.get("creator")))
-    if creator:
-        return creator
-    author = children.get("author")
-    if author is None:
-        return None
-    name = _children(author).get("name")
-    raw = _clean(_text(name) if name is not None else author.text or "")
-    with_name = _EMAIL_WITH_NAME.fullmatch(raw)
-    if with_name:
-        return with_name.group(1).strip() or None
-    if _EMAIL.fullmatch(raw):
-        return None
-    return raw or None
-
-
-def _body(children: dict[str, etree._Element]) -> str:
-    for name in ("encoded", "description"):
-        markup = _text(children.get(name))
-        if markup:
-            return html_to_text(repair_text(markup))
-    for name in ("content", "summary"):
-        element = children.get(name)
-        if element is not None:
-            return _atom_text(element)
-    return ""
-
-
-def _atom_text(element: etree._Element) -> str:
-    """An Atom text construct: ``type`` says text (the default), html or xhtml."""
-    kind = element.get("type", "text")
-    if kind == "xhtml":
-        inner = "".join(etree.tostring(child, encoding="unicode") for child in element)
-        return html_to_text(repair_text((element.text or "") + inner))
-    if kind == "html":
-        return html_to_text(repair_text(element.text or ""))
-    return tidy_paragraphs(repair_text(element.text or ""))
-
-
-def _timestamp(
-    children: dict[str, etree._Element], line: int | None, context: SourceContext
-) -> datetime | None:
-    for name in ("pubDate", "published", "updated", "date"):
-        raw = _text(children.get(name))
+def _timestamp(entry: Mapping[str, Any], where: str, context: SourceContext) -> datetime | None:
+    for name in ("published", "updated"):
+        raw = str(_get(entry, name) or "").strip()
         if not raw:
             continue
         value = _parse_date(raw)
         if value is None:
-            context.warn(f"{context.path}, line {line}: unreadable date {raw!r}; kept undated")
+            context.warn(f"{context.path}, {where}: unreadable date {raw!r}; kept undated")
             return None
         return context.localize(value)
     return None
 
 
 def _parse_date(raw: str) -> datetime | None:
-    """RFC 822 (RSS) first, then ISO 8601 (Atom, dc:date) and other common spellings."""
+    """RFC 822 (RSS) first, then ISO 8601 (Atom, dc:date) and other common spellings,
+    then the localised ones pages print ("Di, 31. Oktober 2011 um 08:56").
+
+    Not feedparser's parsed dates: they are converted to UTC and lose the offset the feed
+    stated, and read ``-0000`` ("zone unknown") as UTC. dateutil fills a missing year,
+    month or day from a default date; a value that changes with that default is refused
+    rather than guessed.
+    """
     try:
         return parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError):
         pass
     try:
-        value: datetime = date_parser.parse(raw)
+        first, second = (date_parser.parse(raw, default=d) for d in _FILL_IN_PROBES)
     except (ValueError, OverflowError):
-        return None
-    return value
+        return parse_page_date(raw)
+    return first if first == second else parse_page_date(raw)
 
 
 def _build_threads(feed: _Feed, base: str | None, context: SourceContext) -> Iterator[Thread]:
@@ -293,14 +366,20 @@ def _build_threads(feed: _Feed, base: str | None, context: SourceContext) -> Ite
     site = _site(channel_link) or _site(first_url)
     for thread_id, items in groups.items():
         post_url = urls[thread_id]
-        title = _channel_post_title(feed.title) if per_post else _title_from_url(post_url)
+        title = _channel_post_title(feed.title) if per_post else _items_post_title(items)
         yield Thread(
             id=thread_id,
-            title=title or post_url,
+            title=title or _title_from_url(post_url) or post_url,
             url=post_url,
             site=site,
             entries=_build_entries(thread_id, items, base, context),
         )
+
+
+def _items_post_title(items: list[_Item]) -> str | None:
+    """The post title the items name most often (the first named, on a tie)."""
+    named = Counter(item.post_title for item in items if item.post_title)
+    return named.most_common(1)[0][0] if named else None
 
 
 def _host_from_title(feed: _Feed, context: SourceContext) -> str | None:
@@ -383,6 +462,38 @@ def _local_id(item: _Item, resolved_link: str) -> str:
     return "\x1f".join((resolved_link, stamp, item.author or ""))
 
 
+def _parent_local_id(item: _Item, local_by_guid: Mapping[str, str]) -> str | None:
+    """The local id of the comment ``thr:in-reply-to`` names, or None for the post."""
+    if item.reply_ref in local_by_guid:
+        return local_by_guid[item.reply_ref]
+    for candidate in (item.reply_href, item.reply_ref):
+        match = _WP_COMMENT.fullmatch(urlsplit(candidate).fragment)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _depths(parents: Mapping[str, str | None]) -> dict[str, int]:
+    """1 at top level, one more than the parent; a parent not in the feed counts as 1."""
+    depths: dict[str, int] = {}
+    for local in parents:
+        chain: list[str] = []
+        current: str | None = local
+        while current is not None and current in parents and current not in chain:
+            if current in depths:
+                break
+            chain.append(current)
+            current = parents[current]
+        if current is None:
+            below = 0
+        else:
+            below = depths.get(current, 0) if current in parents else 1
+        for node in reversed(chain):
+            below += 1
+            depths[node] = below
+    return depths
+
+
 def _sort_key(item: _Item) -> tuple[int, float, int]:
     if item.timestamp is None:
         return 1, 0.0, -item.order
@@ -395,29 +506,40 @@ def _sort_key(item: _Item) -> tuple[int, float, int]:
 def _build_entries(
     thread_id: str, items: list[_Item], base: str | None, context: SourceContext
 ) -> list[Entry]:
-    entries: list[Entry] = []
+    kept: list[tuple[_Item, str, str]] = []
     seen: set[str] = set()
     for item in sorted(items, key=_sort_key):
         link = urljoin(base, item.link) if base else item.link
-        entry_id = entry_id_for(thread_id, _local_id(item, link))
-        if entry_id in seen:
+        local = _local_id(item, link)
+        if local in seen:
             context.warn(
                 f"{context.path}, line {item.line}: a second item for the same comment "
                 f"({link}); skipped"
             )
             continue
-        seen.add(entry_id)
+        seen.add(local)
+        kept.append((item, link, local))
+    local_by_guid = {item.guid: local for item, _, local in kept if item.guid}
+    parents: dict[str, str | None] = {}
+    for item, _, local in kept:
+        parent = _parent_local_id(item, local_by_guid)
+        parents[local] = parent if parent != local else None
+    depths = _depths(parents)
+    entries = []
+    for position, (item, link, local) in enumerate(kept, start=1):
+        parent = parents[local]
         entries.append(
             Entry(
-                id=entry_id,
+                id=entry_id_for(thread_id, local),
                 thread_id=thread_id,
                 kind=EntryKind.COMMENT.value,
-                position=len(entries) + 1,
+                position=position,
                 body=item.body,
                 author=item.author,
                 timestamp=item.timestamp,
                 utc_offset=offset_minutes(item.timestamp),
-                depth=1,
+                parent_id=entry_id_for(thread_id, parent) if parent else None,
+                depth=depths[local],
                 url=link,
             )
         )

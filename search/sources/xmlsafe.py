@@ -143,3 +143,11 @@ def _report_errors(log: etree._ListErrorLog, context: SourceContext) -> None:
             column=fatal.column,
             hint="The file looks truncated or damaged; export it again.",
         )
+
+
+def strip_control_chars(data: bytes) -> bytes:
+    """``data`` without the C0 control characters XML forbids (as :func:`iterparse` drops them).
+
+    For a second reader of a document :func:`iterparse` has already checked and warned about.
+    """
+    return _CONTROL_CHARS.sub(b"", data)
