@@ -47,8 +47,10 @@ when given, else as UTC, the pipermail convention; a missing or unreadable Date 
 back to the separator line's asctime (which pipermail wrote in the server's local time,
 Europe/Zurich for r-help, so ``--timezone Europe/Zurich`` makes that fallback exact).
 
-Text: each message's bytes are decoded as UTF-8, else in the declared charset, else as
-Latin-1 (raw Latin-1 bytes in 1998-2007 archives), then repaired with ``repair_text``.
+Text: each message's bytes (and each MIME part's) are decoded as UTF-8, else in the
+declared charset when it decodes them, else in the charset charset-normalizer detects
+(raw Latin-1 bytes in 1998-2007 archives; a part that declares us-ascii or UTF-8 and is
+not), see :func:`threadsearch.text.decode_bytes`; then repaired with ``repair_text``.
 The body drops what is not the author's words: pipermail's scrubbed-attachment notes
 (``-------------- next part --------------`` with ``An HTML attachment was
 scrubbed...`` and its Name/Type/Size/URL lines), ``[[alternative HTML version
@@ -101,7 +103,7 @@ from ..model import (
     to_utc,
 )
 from ..quotes import is_attribution, join_attribution, opens_attribution
-from ..text import html_to_text, repair_text
+from ..text import decode_bytes, html_to_text, repair_text
 from .base import SourceContext
 from .listtags import ListTags, site_from_list_id, site_from_path, strip_subject
 
@@ -316,13 +318,8 @@ def _decode(data: bytes) -> str:
 
 
 def _decode_declared(data: bytes) -> str:
-    charset = _CHARSET_PARSER.parsebytes(data).get_content_charset()
-    if charset:
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return data.decode("latin-1")
+    """The declared charset if it decodes the bytes, else the detected one."""
+    return decode_bytes(data, (_CHARSET_PARSER.parsebytes(data).get_content_charset(),))
 
 
 def _header_text(value: str | None) -> str:
@@ -479,12 +476,11 @@ def _mime_text(data: bytes) -> str:
         kind = part.get_content_type()
         if kind not in ("text/plain", "text/html"):
             continue
-        try:
-            content = part.get_content()
-        except (LookupError, UnicodeDecodeError, ValueError):
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
             continue
-        if not isinstance(content, str):
-            continue
+        # A part's declared charset may be missing or wrong: detection decides then.
+        content = decode_bytes(payload, (part.get_content_charset(),))
         if kind == "text/plain":
             return repair_text(content)
         html = html if html is not None else content
