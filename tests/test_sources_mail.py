@@ -582,3 +582,19 @@ def test_mail_sentence_ending_in_a_colon_stays_own_text() -> None:
     body = "El perro comió:\n> una manzana\n\nLe chat a écrit un livre."
     (thread,), _ = parse_bytes(message(subject="Re: x", body=body).encode())
     assert thread.entries[0].body == "El perro comió:\n\nLe chat a écrit un livre."
+
+
+def test_mail_list_tag_and_site_are_facets_in_the_index(tmp_path: Path) -> None:
+    from threadsearch import SearchRequest, ingest_paths, open_index, search
+
+    index = open_index(tmp_path, create=True)
+    try:
+        ingest_paths(index, [GPT])
+        result = search(index, SearchRequest(q="", facets=["tag", "site"], tag=["gpt-usuarios"]))
+    finally:
+        index.close()
+    assert result.total == 328
+    facets = {
+        name: [(v.value, v.count) for v in facet.values] for name, facet in result.facets.items()
+    }
+    assert facets == {"tag": [("gpt-usuarios", 328)], "site": [("gpt-usuarios", 328)]}
