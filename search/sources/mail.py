@@ -33,11 +33,14 @@ Threads are rebuilt per file, since each ``parse()`` call gets one file:
 * The root is kind ``post`` at position 0; replies are ``comment`` at positions 1.. in
   date order (undated ones last, in file order).
 
-Fields: the title is the root's subject without the list tag (``[R] ``) and, for a thread
-whose top message is a reply, without its ``Re:`` prefixes. ``Thread.site`` is the list
-name: from a ``List-Id`` header when there is one, else from the subject's list tag
-(``[R]`` and the 1997 ``R-beta:``/``R-alpha:`` prefixes are r-help, ``[Rd]`` r-devel,
-``[R-sig-x]`` r-sig-x, ``[BioC]`` bioconductor), else None. The author is the display
+Fields: the title is the root's subject without the archive's list tags (``[R] ``,
+``[gpt-usuarios]``; found per archive, see :mod:`.listtags`) and, for a thread whose top
+message is a reply, without its reply words (``Re:``, ``AW:``, ``Enc:``...); entry titles
+lose the list tags too. ``Thread.site`` is the list name: from a ``List-Id`` header when
+there is one, else from the list tag (``[R]`` and the 1997 ``R-beta:``/``R-alpha:``
+prefixes are r-help, ``[Rd]`` r-devel, ``[BioC]`` bioconductor, another tag is its own
+name), else from the file name (``r-help-2025-08.txt.gz`` is r-help); the tag, as
+written, is the thread's ``tags`` (the ``tag`` facet). The author is the display
 name (RFC 2047 decoded); with no display name (pipermail then repeats the address as
 the name) it is the address with the archive's obfuscation undone (``user at host.org``,
 ``user @end|ng |rom host`` become ``user@host.org``, ``user@host``; the letter swaps of
@@ -146,6 +149,8 @@ _NEXT_PART = "-------------- next part --------------"
 _LOCAL_NEXT_PART = re.compile(r"-{10,} ?[^\s-][^-]{0,40}? ?-{6,}$")
 _LOCAL_FIELD = re.compile(r"[^\W\d_][\w ]{0,18}:\s?\S")
 _HTML_DELETED = "[[alternative HTML version deleted]]"
+# How an attribution line ends; tested inline before the pattern, which is costlier.
+_ATTRIBUTION_ENDS = (":", ">")
 _FOOTER_RULES = ("__________", "=-=-=-=-=-", "-.-.-.-.-.")
 _ORIGINAL_MESSAGE = re.compile(r"-{3,} ?Original Message ?-{3,}", re.IGNORECASE)
 # Only runs that change: two or more blanks, or one blank that is not a plain space.
@@ -568,7 +573,11 @@ def _split_quoted(lines: list[str]) -> tuple[str, str]:
         stripped = line.lstrip()
         if stripped.startswith(">"):
             quoted.append(stripped.lstrip("> ").rstrip())
-        elif is_attribution(stripped) and _next_is_quote(lines, index + 1):
+        elif (
+            (stripped.rstrip().endswith(_ATTRIBUTION_ENDS) or stripped.startswith("On "))
+            and is_attribution(stripped)
+            and _next_is_quote(lines, index + 1)
+        ):
             quoted.append(stripped)
         else:
             own.append(line)
@@ -628,7 +637,11 @@ def _join_attributions(lines: Iterable[str]) -> list[str]:
     """
     out: list[str] = []
     for line in lines:
-        if out and (joined := join_attribution(out[-1], line)) is not None:
+        if (
+            out
+            and line.rstrip().endswith(_ATTRIBUTION_ENDS)
+            and (joined := join_attribution(out[-1], line)) is not None
+        ):
             out[-1] = joined
             continue
         out.append(line)
