@@ -20,7 +20,7 @@ from threadsearch.errors import IndexBusyError, SearchError
 from threadsearch.index import open_index
 from threadsearch.ingest import IngestOptions, Progress, ingest_paths
 from threadsearch.locations import default_index_dir
-from threadsearch.model import SearchRequest
+from threadsearch.model import IngestSummary, SearchRequest
 from threadsearch.query.engine import SORTS, get_entry, get_thread, search, stats
 from threadsearch.query.facets import FACETS
 from threadsearch.query.filters import parse_bound
@@ -87,6 +87,7 @@ def main() -> None:
     metavar="SECONDS",
     help="If another writer holds the index, wait this long for it (else exit 75).",
 )
+@click.option("--strict", is_flag=True, help="Fail, writing nothing, if any file gives a warning.")
 @index_option
 @json_option
 def ingest(
@@ -97,6 +98,7 @@ def ingest(
     base_url: str | None,
     quiet: bool,
     wait: float,
+    strict: bool,
     index_dir: Path,
     as_json: bool,
 ) -> None:
@@ -117,15 +119,20 @@ def ingest(
       threadsearch ingest index_data/000_da0b5a8ba304d53d.txt --timezone Asia/Shanghai
       threadsearch ingest ../archives/r-help/ --index /tmp/rhelp --wait 60
 
+    It ends with a summary per file: entries by kind, threads, entries whose date
+    is unknown, entries merged with the same entry from another file, and warnings
+    (--json: the same as JSON, as POST /threads answers). --strict turns any warning
+    into an error: every file is read, the warnings are listed, nothing is written.
+
     \b
-    Exit status: 0 done, 1 error (nothing written), 2 bad usage,
+    Exit status: 0 done, 1 error or --strict warnings (nothing written), 2 bad usage,
     75 the index is busy (nothing written; try again).
     """
     try:
         zone = ZoneInfo(tz) if tz else None
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone") from None
-    options = IngestOptions(fmt, zone, include_hidden, base_url, wait=wait)
+    options = IngestOptions(fmt, zone, include_hidden, base_url, wait=wait, strict=strict)
     progress = _progress(quiet, wait)
     try:
         index = open_index(index_dir, create=True)
@@ -137,21 +144,29 @@ def ingest(
         _fail(error)
     finally:
         progress.close()
-    summary = {
-        "files": len(report.files),
-        "threads": report.threads,
-        "entries": report.entries,
-        "warnings": report.warnings,
-        "index": str(index_dir),
-    }
     if as_json:
-        _echo_json(summary)
-    else:
-        click.echo(
-            f"Indexed {report.entries} entries in {report.threads} threads "
-            f"from {len(report.files)} files into {index_dir} "
-            f"({len(report.warnings)} warnings)."
+        _echo_json(report.to_dict() | {"index": str(index_dir)})
+        return
+    for line in _summary_lines(report):
+        click.echo(line)
+    click.echo(
+        f"Indexed {report.entries} entries in {report.threads} threads "
+        f"from {len(report.files)} files into {index_dir} "
+        f"({len(report.warnings)} warnings)."
+    )
+
+
+def _summary_lines(summary: IngestSummary) -> list[str]:
+    """One line per file: ``path (format): N threads, K kind..., U undated, ...``."""
+    lines = []
+    for item in summary.by_file:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(item.entries.items()))
+        lines.append(
+            f"{item.path} ({item.format or '-'}): {item.threads} threads; "
+            f"{kinds or 'no entries'}; {item.undated} undated, {item.merged} merged, "
+            f"{len(item.warnings)} warnings"
         )
+    return lines
 
 
 class _Bar(Progress):

@@ -21,6 +21,7 @@ from threadsearch.errors import (
     QuerySyntaxError,
     SearchError,
     SourceFormatError,
+    StrictIngestError,
     UnknownFormatError,
     ValidationError,
 )
@@ -36,6 +37,7 @@ ERROR_STATUS: dict[type[SearchError], tuple[int, str]] = {
     InvalidFilterError: (400, "Bad parameter"),
     SourceFormatError: (400, "Bad thread data"),
     ValidationError: (400, "Bad thread data"),
+    StrictIngestError: (400, "Warnings in a strict write"),
     UnknownFormatError: (400, "Unknown format"),
     NotFoundError: (404, "Not found"),
     IndexNotFoundError: (503, "No index"),
@@ -94,6 +96,8 @@ def handle_search_error(error: SearchError) -> Response:
             {"thread": thread, "entry": entry, "field": field, "message": message}
             for thread, entry, field, message in error.problems
         ]
+    if isinstance(error, StrictIngestError):
+        errors = [{"message": message} for message in error.warnings]
     return problem(status, title, str(error), errors, headers=headers)
 
 

@@ -85,6 +85,16 @@ class WriteArgsSchema(_Strict):
     )
 
 
+class PostThreadsArgsSchema(WriteArgsSchema):
+    strict = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Refuse the write (400, nothing written) if reading the "
+            "threads gave any warning, as `threadsearch ingest --strict` does."
+        },
+    )
+
+
 class SimilarArgsSchema(_Strict):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
 
@@ -228,6 +238,32 @@ class HealthSchema(Schema):
 class WriteResultSchema(Schema):
     threads = fields.Integer(metadata={"description": "Threads written."})
     entries = fields.Integer(metadata={"description": "Entries written (added or replaced)."})
+
+
+class FileSummarySchema(Schema):
+    path = fields.String(metadata={"description": "The file read (`request body` for a POST)."})
+    format = fields.String(allow_none=True, metadata={"description": "The format it was read as."})
+    threads = fields.Integer(metadata={"description": "Threads in the file."})
+    entries = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Entries in the file by kind (post, comment, ...)."},
+    )
+    undated = fields.Integer(metadata={"description": "Entries whose date is unknown."})
+    merged = fields.Integer(
+        metadata={"description": "Entries that also came from another file and were merged."}
+    )
+    warnings = fields.List(fields.String(), metadata={"description": "The file's warnings."})
+
+
+class IngestSummarySchema(WriteResultSchema):
+    """What a write or an ingest stored, in total and per file (`threadsearch ingest
+    --json` prints the same)."""
+
+    files = fields.Integer(metadata={"description": "Files read."})
+    warnings = fields.List(fields.String(), metadata={"description": "Every warning."})
+    strict = fields.Boolean(metadata={"description": "Whether warnings would have failed it."})
+    by_file = fields.List(fields.Nested(FileSummarySchema))
 
 
 class ProblemItemSchema(Schema):

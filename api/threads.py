@@ -9,12 +9,14 @@ after waiting ``?wait=`` seconds (default 0, at most 30).
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from threadsearch.errors import SourceFormatError
+from threadsearch.ingest import check_strict, write_summary
 from threadsearch.query.engine import get_entry, get_thread, list_threads, similar
 from threadsearch.sources.base import SourceContext
 from threadsearch.sources.jsonl import EntrySchema as EntryInputSchema
@@ -25,7 +27,9 @@ from threadsearch.writes import add_threads, delete_thread
 from .errors import PROBLEM_TYPE
 from .schemas import (
     EntrySchema,
+    IngestSummarySchema,
     PageArgsSchema,
+    PostThreadsArgsSchema,
     ProblemItemSchema,
     ProblemSchema,
     SimilarArgsSchema,
@@ -33,7 +37,6 @@ from .schemas import (
     ThreadListSchema,
     ThreadSchema,
     WriteArgsSchema,
-    WriteResultSchema,
 )
 from .state import get_index
 
@@ -93,13 +96,14 @@ class Threads(MethodView):
         },
         security=[{"bearer": []}],
     )
-    @blp.arguments(WriteArgsSchema, location="query")
-    @blp.response(201, WriteResultSchema)
+    @blp.arguments(PostThreadsArgsSchema, location="query")
+    @blp.response(201, IngestSummarySchema)
     @blp.alt_response(
         400,
         schema=ProblemSchema,
         content_type=PROBLEM_TYPE,
-        description="The threads break a rule; nothing was written.",
+        description="The threads break a rule, or gave warnings with `strict`; nothing "
+        "was written.",
     )
     @blp.alt_response(
         503,
@@ -113,11 +117,21 @@ class Threads(MethodView):
 
         Entries replace the entries with the same id. Every thread and entry is checked
         first: a problem anywhere is a 400 whose `errors` list every problem, and
-        nothing is written. Timestamps must carry a time zone.
+        nothing is written. Timestamps must carry a time zone. The answer is the ingest
+        summary (`threadsearch ingest --json`), the body counted as one file.
         """
         require_token()
-        threads = _load_threads(_json_items())
-        return add_threads(get_index(), threads, wait=args["wait"]).to_dict()
+        warnings: list[str] = []
+        threads = _load_threads(_json_items(), warnings.append)
+        check_strict(warnings, args["strict"])
+        written = add_threads(get_index(), threads, wait=args["wait"])
+        return write_summary(
+            threads,
+            threads_written=written.threads,
+            entries_written=written.entries,
+            warnings=warnings,
+            strict=args["strict"],
+        ).to_dict()
 
 
 def _json_items() -> list[Any]:
@@ -130,12 +144,13 @@ def _json_items() -> list[Any]:
     return items
 
 
-def _load_threads(items: list[Any]) -> list[Any]:
+def _load_threads(items: list[Any], warn: Callable[[str], None]) -> list[Any]:
     """Every thread of the body, or a 400 naming the fields of every bad one."""
     threads, errors, first = [], {}, ""
     for number, item in enumerate(items):
+        context = SourceContext(f"request body, thread {number}", warn=warn)
         try:
-            threads.append(thread_from_dict(item, SourceContext(f"request body, thread {number}")))
+            threads.append(thread_from_dict(item, context))
         except SourceFormatError as error:
             cause = error.__cause__
             errors[str(number)] = getattr(cause, "messages", None) or {"_schema": [error.reason]}

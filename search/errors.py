@@ -9,6 +9,7 @@ The tree::
     ├── IndexVersionError      the index was written by another schema version
     ├── IndexBusyError         another writer holds the index and did not finish in time
     ├── ValidationError        threads given to the write API are not valid: names the field
+    ├── StrictIngestError      a strict ingest met warnings, so wrote nothing
     ├── NotFoundError          no thread or entry with that id
     ├── QuerySyntaxError       the query text cannot be read
     └── InvalidFilterError     a filter, facet or sort value is not one we know
@@ -94,6 +95,24 @@ class ValidationError(SearchError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.problems = problems
+
+
+class StrictIngestError(SearchError):
+    """An ingest asked to be strict met warnings; nothing was written.
+
+    ``warnings`` lists every one of them (``summary``, the :class:`IngestSummary` of what
+    would have been written, is set by the ingest that raised).
+    """
+
+    def __init__(self, warnings: list[str], summary: object = None) -> None:
+        count = len(warnings)
+        super().__init__(
+            f"strict ingest: {count} warning{'s' if count != 1 else ''}, nothing written "
+            f"(first: {warnings[0]})",
+            hint="Fix the input, or ingest without --strict to keep what can be read.",
+        )
+        self.warnings = warnings
+        self.summary = summary
 
 
 class NotFoundError(SearchError):

@@ -4,22 +4,30 @@
 ``.gz`` files, detects each file's format (or takes ``--format``), runs the parser,
 separates quoted text, and feeds the threads to the index in a single commit: if any
 file fails, nothing is written and the index stays exactly as it was.
+
+It returns an :class:`~threadsearch.model.IngestSummary`: per file, its format, threads,
+entries by kind, entries whose date is unknown, entries merged with a copy from another
+file, and warnings. With ``IngestOptions(strict=True)`` any warning fails the ingest
+(:class:`~threadsearch.errors.StrictIngestError`, listing them all) and nothing is
+written: every file is still read first, so the error names every warning.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import SearchError, SourceFormatError, UnknownFormatError
+from .errors import SearchError, SourceFormatError, StrictIngestError, UnknownFormatError
 from .hosts import HostResolver, is_hostless
-from .index import IngestReport, ThreadIndex
-from .model import Thread
+from .index import ThreadIndex
+from .model import FileSummary, IngestSummary, Thread
 from .quotes import separate_quotes
 from .schema import META_FILE
 from .sources import SNIFF_BYTES, CompanionFileError, Format, detect_format, get_source
@@ -37,6 +45,8 @@ class IngestOptions:
     base_url: str | None = None
     #: Seconds to wait for another writer holding the index; then IndexBusyError.
     wait: float = 0.0
+    #: Fail (StrictIngestError, nothing written) on any warning.
+    strict: bool = False
 
 
 @dataclass
@@ -48,6 +58,17 @@ class Progress:
     on_warning: Callable[[str], None] | None = None
     #: Called once when another writer holds the index and the ingest starts waiting.
     on_busy: Callable[[], None] | None = None
+    #: Called with the file a warning is about, and the warning (then not on_warning).
+    on_file_warning: Callable[[str, str], None] | None = None
+    #: Called with each file and the format it is read as.
+    on_format: Callable[[Path, str], None] | None = None
+
+
+def _warn(progress: Progress, path: str, message: str) -> None:
+    if progress.on_file_warning is not None:
+        progress.on_file_warning(path, message)
+    elif progress.on_warning is not None:
+        progress.on_warning(message)
 
 
 def expand_paths(paths: list[str | os.PathLike[str]]) -> list[Path]:
@@ -108,13 +129,13 @@ def iter_threads(files: list[Path], options: IngestOptions, progress: Progress) 
         yield thread
     for thread in deferred:
         resolved = resolver.resolve(thread)
-        if resolved is not None and progress.on_warning:
-            progress.on_warning(f"{thread.source}: matched {resolved.url!r} from another file")
+        if resolved is not None:
+            message = f"{thread.source}: matched {resolved.url!r} from another file"
+            _warn(progress, thread.source or "", message)
         yield resolved or thread
 
 
 def _parse_files(files: list[Path], options: IngestOptions, progress: Progress) -> Iterator[Thread]:
-    warn = progress.on_warning or (lambda message: None)
     for number, path in enumerate(files, 1):
         if progress.on_file:
             progress.on_file(path, number, len(files))
@@ -126,11 +147,13 @@ def _parse_files(files: list[Path], options: IngestOptions, progress: Progress) 
             continue  # read by its companion (Comments.xml is read with Posts.xml)
         except ValueError:
             raise UnknownFormatError(f"unknown format {options.format!r}") from None
+        if progress.on_format:
+            progress.on_format(path, fmt.value)
         context = SourceContext(
             str(path),
             timezone=options.timezone,
             include_hidden=options.include_hidden,
-            warn=warn,
+            warn=functools.partial(_warn, progress, str(path)),
             open_related=_related_opener(path),
             base_url=options.base_url,
         )
@@ -149,26 +172,131 @@ def ingest_paths(
     paths: list[str | os.PathLike[str]],
     options: IngestOptions | None = None,
     progress: Progress | None = None,
-) -> IngestReport:
-    """Parse every file and index the threads in one commit; all or nothing."""
+) -> IngestSummary:
+    """Parse every file and index the threads in one commit; all or nothing.
+
+    Raises :class:`~threadsearch.errors.StrictIngestError` (nothing written) when
+    ``options.strict`` and any file gave a warning.
+    """
     options = options or IngestOptions()
     progress = progress or Progress()
     files = expand_paths(paths)
     if not files:
         raise SearchError("no files to ingest", hint="Name files or folders that hold some.")
-    warnings: list[str] = []
+    tally = Tally([str(f) for f in files], strict=options.strict)
     user_warn = progress.on_warning
 
-    def warn(message: str) -> None:
-        warnings.append(message)
+    def warn(path: str, message: str) -> None:
+        tally.warn(path, message)
         if user_warn:
             user_warn(message)
 
-    progress = Progress(progress.on_file, progress.on_thread, warn, progress.on_busy)
-    threads = iter_threads(files, options, progress)
+    progress = replace(progress, on_file_warning=warn, on_format=tally.set_format)
     report = index.ingest(
-        threads, on_thread=progress.on_thread, wait=options.wait, on_busy=progress.on_busy
+        tally.counted(iter_threads(files, options, progress)),
+        on_thread=progress.on_thread,
+        wait=options.wait,
+        on_busy=progress.on_busy,
     )
-    report.files = [str(f) for f in files]
-    report.warnings = warnings
-    return report
+    return tally.summary(report.threads, report.entries)
+
+
+@dataclass
+class _FileTally:
+    format: str | None = None
+    threads: int = 0
+    kinds: Counter[str] = field(default_factory=Counter)
+    undated: int = 0
+    merged: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Tally:
+    """The per-file counts of an :class:`IngestSummary`, taken as threads go by.
+
+    An entry is *merged* when the same entry id came from two files of one ingest (a
+    comment in a saved page and in the post's feed): it counts in both files.
+    """
+
+    def __init__(self, paths: list[str], *, strict: bool = False) -> None:
+        self._files = {path: _FileTally() for path in paths}
+        self._first_file: dict[str, str] = {}  # entry id -> the file it came from first
+        self._warnings: list[str] = []
+        self._strict = strict
+
+    def set_format(self, path: str | Path, fmt: str) -> None:
+        self._file(str(path)).format = fmt
+
+    def warn(self, path: str, message: str) -> None:
+        self._warnings.append(message)
+        self._file(path).warnings.append(message)
+
+    def count(self, thread: Thread) -> None:
+        path = thread.source or ""
+        counts = self._file(path)
+        counts.threads += 1
+        for entry in thread.entries:
+            counts.kinds[str(getattr(entry.kind, "value", entry.kind))] += 1
+            counts.undated += entry.timestamp is None
+            first = self._first_file.setdefault(entry.id, path)
+            if first != path:
+                counts.merged.add(entry.id)
+                self._file(first).merged.add(entry.id)
+
+    def counted(self, threads: Iterable[Thread]) -> Iterator[Thread]:
+        """The threads, counted; strict: raise after the last when there were warnings."""
+        for thread in threads:
+            self.count(thread)
+            yield thread
+        check_strict(self._warnings, self._strict)
+
+    def summary(self, threads: int, entries: int) -> IngestSummary:
+        by_file = [
+            FileSummary(
+                path,
+                counts.format,
+                counts.threads,
+                dict(counts.kinds),
+                counts.undated,
+                len(counts.merged),
+                list(counts.warnings),
+            )
+            for path, counts in self._files.items()
+        ]
+        return IngestSummary(threads, entries, list(self._warnings), by_file, self._strict)
+
+    def _file(self, path: str) -> _FileTally:
+        found = self._files.get(path)
+        if found is None:
+            found = self._files[path] = _FileTally()
+        return found
+
+
+def write_summary(
+    threads: list[Thread],
+    *,
+    threads_written: int,
+    entries_written: int,
+    path: str = "request body",
+    fmt: str = "json",
+    warnings: list[str] | None = None,
+    strict: bool = False,
+) -> IngestSummary:
+    """The :class:`IngestSummary` of a write of ``threads`` read from one body.
+
+    ``POST /threads`` answers with it, so a client reads the same summary as
+    ``threadsearch ingest --json`` prints.
+    """
+    tally = Tally([path], strict=strict)
+    tally.set_format(path, fmt)
+    for message in warnings or []:
+        tally.warn(path, message)
+    for thread in threads:
+        tally.count(replace(thread, source=path))
+    return tally.summary(threads_written, entries_written)
+
+
+def check_strict(warnings: list[str], strict: bool) -> None:
+    """Raise :class:`StrictIngestError` when ``strict`` and there are warnings."""
+    if strict and warnings:
+        raise StrictIngestError(list(warnings))

@@ -489,3 +489,69 @@ class Stats:
             "size_bytes": self.size_bytes,
             "format_version": self.format_version,
         }
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """What an ingest read from one file (or one ``POST /threads`` body).
+
+    ``entries`` counts the file's entries by kind; ``undated`` those whose date is
+    unknown (none in the file, or one no parser could read: never guessed); ``merged``
+    those that also came from another file of the same ingest and were merged into one
+    entry; ``warnings`` the problems the file's parser reported.
+    """
+
+    path: str
+    format: str | None = None
+    threads: int = 0
+    entries: dict[str, int] = field(default_factory=dict)
+    undated: int = 0
+    merged: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "threads": self.threads,
+            "entries": dict(self.entries),
+            "undated": self.undated,
+            "merged": self.merged,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """What an ingest wrote, in total and per file.
+
+    ``threads`` and ``entries`` count what the index received (an entry that came from
+    two files is one); ``warnings`` are every file's warnings, in order, and those of no
+    one file (a thread matched across files). The CLI's ``ingest --json`` prints
+    :meth:`to_dict`, and ``POST /threads`` answers with it.
+
+    >>> IngestSummary(threads=1, entries=2).to_dict()["files"]
+    0
+    """
+
+    threads: int = 0
+    entries: int = 0
+    warnings: list[str] = field(default_factory=list)
+    by_file: list[FileSummary] = field(default_factory=list)
+    strict: bool = False
+
+    @property
+    def files(self) -> list[str]:
+        """The paths read, in order."""
+        return [summary.path for summary in self.by_file]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``files`` is the number of files; ``by_file`` has one object per file."""
+        return {
+            "files": len(self.by_file),
+            "threads": self.threads,
+            "entries": self.entries,
+            "warnings": list(self.warnings),
+            "strict": self.strict,
+            "by_file": [summary.to_dict() for summary in self.by_file],
+        }

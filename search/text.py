@@ -3,6 +3,11 @@
 Two kinds of mojibake reach us:
 
 * UTF-8 read as Windows-1252 or Latin-1 (``â€™`` for ``’``). ftfy repairs that.
+Before either repair, bytes must become text: :func:`decode_bytes` takes UTF-8 when the
+bytes are UTF-8, else the first declared charset that decodes them, else the charset
+charset-normalizer detects, else Latin-1 (which decodes anything). Mojibake repair then
+runs on text that was decoded as well as the bytes allow.
+
 * UTF-8 read as Windows-874, the Thai code page (``โ€™`` for ``’``), as in the seed
   thread. ftfy does not know that page, so :func:`repair_thai_mojibake` undoes it: the
   scraper mapped bytes 0xA0-0xFF through Windows-874 and 0x80-0x9F through
@@ -18,6 +23,7 @@ import html
 import re
 import unicodedata
 
+import charset_normalizer
 import ftfy
 
 # Bytes Windows-1252 leaves undefined; the scraper dropped them, so a repair may have to
@@ -118,6 +124,84 @@ def _repair_run(run: str) -> str:
 def repair_thai_mojibake(text: str) -> str:
     """Undo UTF-8 that was decoded as Windows-874 (see the module docstring)."""
     return _THAI_RUN.sub(lambda m: _repair_run(m.group(0)), text)
+
+
+#: Declared charsets that cannot hold 8-bit bytes, so a text with such bytes lies.
+_SEVEN_BIT = frozenset({"us-ascii", "ascii", "ansi_x3.4-1968", "646"})
+#: Detection reads at most this many bytes of 8-bit lines.
+_DETECT_BYTES = 16384
+
+
+def decode_bytes(data: bytes, declared: tuple[str | None, ...] = ()) -> str:
+    """Bytes as text: UTF-8, else a declared charset that decodes them, else detected.
+
+    A declared charset is wrong when it cannot decode the bytes (or is 7-bit ASCII and
+    the bytes are not): then charset-normalizer detects one from the lines that hold
+    8-bit bytes (fast on a long message with a few accented words, and the signal is
+    all there). Latin-1 is the last resort, since it decodes any byte.
+
+    >>> decode_bytes("Olá, já instalei o G-Portugol.".encode("cp1252"), ("us-ascii",))
+    'Olá, já instalei o G-Portugol.'
+    >>> text = "Привет всем! Я пытаюсь установить пакет, но получаю ошибку. Что делать?"
+    >>> decode_bytes(text.encode("koi8-r"), ("utf-8",)) == text
+    True
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for charset in dict.fromkeys(c.strip().lower() for c in declared if c):
+        if charset in _SEVEN_BIT:
+            continue
+        try:
+            return data.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    detected = detect_charset(data)
+    if detected is not None:
+        try:
+            return data.decode(detected)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return data.decode("latin-1")
+
+
+#: Western code pages, preferred when detection finds them as likely as its best guess:
+#: a few accented letters in a Portuguese or German text read as well in Windows-1250
+#: as in Windows-1252, and charset-normalizer then breaks the tie by code page order.
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
+#: How much less coherent (percentage points) a Western reading may be than the best.
+_WESTERN_SLACK = 10.0
+
+
+def detect_charset(data: bytes) -> str | None:
+    """The charset charset-normalizer finds for the bytes' 8-bit lines, or None."""
+    sample = b"\n".join(line for line in data.split(b"\n") if not line.isascii())
+    matches = charset_normalizer.from_bytes(sample[:_DETECT_BYTES])
+    best = matches.best()
+    if best is None:
+        return None
+    if best.percent_coherence == 0 and _decodes(sample, _WESTERN[0]):
+        # No language recognised (a line or two with one accented letter): any code
+        # page fits, and a Western one is the likeliest.
+        return _WESTERN[0]
+    for match in matches:
+        western = [name for name in _WESTERN if name in match.could_be_from_charset]
+        if (
+            western
+            and match.percent_chaos <= best.percent_chaos
+            and match.percent_coherence >= best.percent_coherence - _WESTERN_SLACK
+        ):
+            return western[0]
+    return str(best.encoding)
+
+
+def _decodes(data: bytes, charset: str) -> bool:
+    try:
+        data.decode(charset)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def repair_text(text: str) -> str:

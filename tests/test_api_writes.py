@@ -26,6 +26,27 @@ THREAD = {
     ],
 }
 
+#: POST /threads answers with the ingest summary, the body counted as one file. Neither
+#: entry of THREAD has a date.
+SUMMARY = {
+    "files": 1,
+    "threads": 1,
+    "entries": 2,
+    "warnings": [],
+    "strict": False,
+    "by_file": [
+        {
+            "path": "request body",
+            "format": "json",
+            "threads": 1,
+            "entries": {"post": 1, "comment": 1},
+            "undated": 2,
+            "merged": 0,
+            "warnings": [],
+        }
+    ],
+}
+
 
 @pytest.fixture
 def writable(tmp_path: Path) -> Iterator[Flask]:
@@ -78,7 +99,7 @@ def test_post_threads_is_refused_when_no_token_is_configured(tmp_path: Path) -> 
 def test_post_one_thread_indexes_it(writer: FlaskClient) -> None:
     response = writer.post("/threads", json=THREAD, headers=auth())
     assert response.status_code == 201
-    assert response.get_json() == {"threads": 1, "entries": 2}
+    assert response.get_json() == SUMMARY
     hits = writer.get("/search?q=citric&facet=tag").get_json()
     assert [(h["author"], h["kind"]) for h in hits["hits"]] == [("Bo", "comment")]
     assert hits["facets"]["tag"]["values"] == [{"value": "home", "count": 1, "selected": False}]
@@ -211,7 +232,7 @@ def test_post_while_another_writer_holds_the_index_is_503_then_201(writer: Flask
         assert total(writer, "vinegar") == 0
     response = writer.post("/threads", json=THREAD, headers=auth())
     assert response.status_code == 201
-    assert response.get_json() == {"threads": 1, "entries": 2}
+    assert response.get_json() == SUMMARY
     assert total(writer, "vinegar") == 1
 
 
@@ -249,8 +270,13 @@ def test_post_with_a_wait_writes_when_the_index_is_free(writer: FlaskClient) -> 
 def test_openapi_documents_wait_busy_and_problems(writer: FlaskClient) -> None:
     spec = writer.get("/openapi.json").get_json()
     post = spec["paths"]["/threads"]["post"]
-    (wait,) = post["parameters"]
+    wait, strict = post["parameters"]
     assert (wait["name"], wait["in"]) == ("wait", "query")
+    assert (strict["name"], strict["in"], strict["schema"]["type"]) == (
+        "strict",
+        "query",
+        "boolean",
+    )
     assert (wait["schema"]["minimum"], wait["schema"]["maximum"]) == (0, 30)
     assert set(post["responses"]) == {"201", "400", "503", "default"}
     assert "Retry-After" in post["responses"]["503"]["headers"]
@@ -260,3 +286,23 @@ def test_openapi_documents_wait_busy_and_problems(writer: FlaskClient) -> None:
     assert set(delete["responses"]) == {"204", "400", "404", "503", "default"}
     fields = set(spec["components"]["schemas"]["WriteProblem"]["properties"])
     assert fields == {"thread", "entry", "field", "message"}
+
+
+def test_post_threads_strict_answers_the_summary_when_there_is_no_warning(
+    writer: FlaskClient,
+) -> None:
+    response = writer.post("/threads?strict=true", json=[THREAD], headers=auth())
+    assert response.status_code == 201
+    assert response.get_json() == SUMMARY | {"strict": True}
+
+
+def test_post_threads_summary_is_documented_in_openapi(writer: FlaskClient) -> None:
+    spec = writer.get("/openapi.json").get_json()
+    post = spec["paths"]["/threads"]["post"]
+    assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/IngestSummary"
+    }
+    assert "strict" in [parameter["name"] for parameter in post["parameters"]]
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["IngestSummary"]["properties"]) == set(SUMMARY)
+    assert set(schemas["FileSummary"]["properties"]) == set(SUMMARY["by_file"][0])

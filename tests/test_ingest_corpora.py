@@ -99,7 +99,6 @@ def test_corpus_mail_archive_threads(corpora: Path) -> None:
     assert max(e.depth for t in threads for e in t.entries) == 18
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE_11)
 def test_corpus_mail_archive_list_is_the_site_and_leaves_the_titles(corpora: Path) -> None:
     threads = parse(corpora / "mbox" / "gpt-usuarios-pt-2007-10.txt.gz")
     assert {thread.site for thread in threads} == {"gpt-usuarios"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+from collections import Counter
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -123,7 +124,9 @@ def test_mail_root_is_post_with_thread_and_entry_ids_from_message_id() -> None:
     assert post.author == "iagogv"
     assert post.timestamp == utc(2026, 7, 7, 11, 1, 47)
     assert thread.title == "Build POSIXlt object from its internal representation list"
-    assert post.title == "[R] Build POSIXlt object from its internal representation list"
+    # The entry keeps its own subject, without the list tag (the tag facet has it).
+    assert post.title == "Build POSIXlt object from its internal representation list"
+    assert (thread.site, thread.tags) == ("r-help", ["R"])
 
 
 def test_mail_quotes_and_attribution_go_to_quoted() -> None:
@@ -306,7 +309,8 @@ def test_mail_bare_message_without_separator() -> None:
     text = "From: Jane Doe <jane@example.org>\nSubject: Hello\nMessage-ID: <m@x>\n"
     text += "Date: Tue, 1 Apr 2003 10:00:00 +0000\n\nHi all\n"
     (thread,), _ = parse_bytes(text.encode())
-    assert (thread.title, thread.entries[0].author, thread.site) == ("Hello", "Jane Doe", None)
+    # No List-Id and no list tag: the archive's file name (sample.mbox) names the list.
+    assert (thread.title, thread.entries[0].author, thread.site) == ("Hello", "Jane Doe", "sample")
 
 
 def test_mail_list_id_names_the_site_and_new_obfuscation_is_undone() -> None:
@@ -380,3 +384,217 @@ def test_mail_r_help_archive_sample_message_count(corpora: Path) -> None:
         threads = source.parse(io.BytesIO(data), SourceContext(str(path)))
         parsed += sum(len(thread.entries) for thread in threads)
     assert (parsed, expected) == (7801, 7801)
+
+
+# --- the list: site and tags (issue 11) ------------------------------------------------
+
+GPT = DATA / "gpt-usuarios-pt-2007-10.txt.gz"
+
+
+def parse_gz(path: Path) -> list[Thread]:
+    with gzip.open(path, "rb") as stream:
+        return list(get_source("mail").parse(stream, SourceContext(str(path))))
+
+
+def raw_messages(path: Path) -> list[bytes]:
+    """The archive cut at its separator lines, independently of the parser."""
+    data = gzip.decompress(path.read_bytes())
+    return re.split(rb"^From \S+ em \S+ +\w{3} \w{3} +\d+ [\d:]+ \d{4}\n", data, flags=re.M)[1:]
+
+
+def test_mail_portuguese_archive_counts_from_sources_md() -> None:
+    threads = parse_gz(GPT)
+    every = entries(threads)
+    assert len(raw_messages(GPT)) == len(every) == 328
+    assert len(threads) == 47
+    # 46 roots in the file and 1 reply whose parent is not: 47 threads.
+    assert Counter(e.kind for e in every) == {"post": 46, "comment": 282}
+    assert sum(1 for e in every if e.parent_id) == 281
+    assert max(e.depth for e in every) == 18
+
+
+def test_mail_portuguese_archive_list_is_site_and_tag_and_leaves_titles() -> None:
+    threads = parse_gz(GPT)
+    assert {t.site for t in threads} == {"gpt-usuarios"}
+    assert {tuple(t.tags) for t in threads} == {("gpt-usuarios",)}
+    titles = [t.title for t in threads] + [e.title or "" for e in entries(threads)]
+    assert [title for title in titles if "gpt-usuarios" in title] == []
+    titles_by_first = {t.title for t in threads}
+    # Folded RFC 2047 subjects whose first line holds only the tag, decoded.
+    assert "O que seria acesso aos serviços do kernel ?" in titles_by_first
+    assert "Sobre o código intermediário (CTE), assembly, ..." in titles_by_first
+
+
+def test_mail_portuguese_archive_dates_are_utc_with_their_offsets() -> None:
+    every = entries(parse_gz(GPT))
+    zones = Counter(
+        re.findall(rb"^Date: .* ([+-]\d{4})\s*$", gzip.decompress(GPT.read_bytes()), re.M)
+    )
+    assert zones == {b"-0300": 135, b"-0400": 106, b"-0200": 87}
+    assert Counter(e.utc_offset for e in every) == {-180: 135, -240: 106, -120: 87}
+    assert {e.timestamp.tzinfo for e in every if e.timestamp} == {timezone.utc}
+    first, last = min(e.timestamp for e in every), max(e.timestamp for e in every)
+    assert (first, last) == (utc(2007, 10, 4, 15, 26, 13), utc(2007, 10, 30, 16, 32, 55))
+
+
+def test_mail_portuguese_archive_authors_and_localised_notes() -> None:
+    every = entries(parse_gz(GPT))
+    authors = Counter(e.author for e in every)
+    # No From: line in the file lacks a name; no author is made up or dropped.
+    assert authors == {
+        "Alex Garzao": 136,
+        "Thiago Silva": 136,
+        "Adorilson Bezerra de Araujo": 47,
+        "rubens suhet": 8,
+        "Laércio Henrique": 1,
+    }
+    # Mailman's Portuguese scrub notes are not anyone's words.
+    for marker in ("Próxima Parte", "foi limpo...", "Tipo: image/png"):
+        assert [e.id for e in every if marker in e.body or marker in e.quoted] == []
+
+
+def test_mail_portuguese_archive_attributions_go_with_their_quotes() -> None:
+    every = entries(parse_gz(GPT))
+    # The file's 8 "Em 05/10/07, X <x em host> escreveu:" lines (SOURCES.md; 6 above a
+    # quote, 2 inside one) all end in `quoted`; the one "escreveu." left in a body is a
+    # sentence, not an attribution.
+    raw = gzip.decompress(GPT.read_bytes()).decode("latin-1")
+    assert len(re.findall(r"^[> ]*Em .*escreveu:$", raw, re.M)) == 8
+    assert sum(1 for e in every if re.search(r"^Em .*escreveu:$", e.quoted, re.M)) == 8
+    assert [line for e in every for line in e.body.split("\n") if "escreveu:" in line] == []
+
+
+@pytest.mark.parametrize(
+    ("subject", "title", "tags"),
+    [
+        ("[Lista][Lista]Assunto", "Assunto", ["Lista"]),
+        ("[Lista]Assunto colado", "Assunto colado", ["Lista"]),
+        ("Re: [Lista] Re: Assunto", "Assunto", ["Lista"]),
+        ("AW: [Lista] WG: Betreff", "Betreff", ["Lista"]),
+        ("Sv: Antw: Enc: [Lista] Ref: RES: Assunto", "Assunto", ["Lista"]),
+        ("答复: [Lista] 回复： 主题", "主题", ["Lista"]),
+        (
+            "=?utf-8?q?=5BLista=5D_Re=3A_Gr=C3=BC?=\n =?utf-8?q?=C3=9Fe_aus_Wien?=",
+            "Grüße aus Wien",
+            ["Lista"],
+        ),
+        ("=?iso-8859-1?q?=5BLis?= =?iso-8859-1?q?ta=5D_Pr=F3xima?=", "Próxima", ["Lista"]),
+    ],
+)
+def test_mail_list_tags_are_stripped_in_every_form(
+    subject: str, title: str, tags: list[str]
+) -> None:
+    # The tag opens every subject of the archive; the first message starts the thread.
+    text = message(subject="[Lista] Assunto", msgid="<root@x>") + message(
+        subject=subject, msgid="<reply@x>", extra="In-Reply-To: <root@x>\n"
+    )
+    (thread,), _ = parse_bytes(text.encode())
+    assert (thread.title, thread.tags, thread.site) == ("Assunto", tags, "lista")
+    assert thread.entries[1].title is not None
+    assert strip_reply(thread.entries[1].title) == title
+
+
+def strip_reply(title: str) -> str:
+    from threadsearch.sources.listtags import strip_subject
+
+    return strip_subject(title)[0]
+
+
+def test_mail_rare_bracket_prefix_is_no_list_tag() -> None:
+    text = "".join(
+        message(subject=subject, msgid=f"<m{number}@x>")
+        for number, subject in enumerate(["[PATCH] one", "two", "three", "four"])
+    )
+    threads, _ = parse_bytes(text.encode())
+    assert [t.title for t in threads] == ["[PATCH] one", "two", "three", "four"]
+    assert {t.site for t in threads} == {"sample"}
+    assert [t.tags for t in threads] == [[], [], [], []]
+
+
+def test_mail_list_id_beats_the_tag_and_file_name_comes_last() -> None:
+    # One message: its tag is the list's because the List-Id names the same list.
+    with_id = message(subject="[foo-users] x", extra="List-Id: Foo users <foo-users.example.org>\n")
+    (thread,), _ = parse_bytes(with_id.encode())
+    assert (thread.site, thread.title) == ("foo-users", "x")
+    source = get_source("mail")
+    plain = message(subject="hello").encode()
+    context = SourceContext("archives/devel-list-2007-October.txt.gz")
+    (thread,) = list(source.parse(io.BytesIO(plain), context))
+    assert thread.site == "devel-list"
+
+
+@pytest.mark.parametrize("name", ["r-help-1997-05.txt", "r-help-1998-10.txt", "r-help-2026-07.txt"])
+def test_mail_r_help_tags_are_the_list(name: str) -> None:
+    threads, _ = parse(DATA / name)
+    assert {t.site for t in threads} == {"r-help"}
+    assert [t.title for t in threads if t.title.startswith("[R]")] == []
+    tagged = [t for t in threads if t.tags]
+    assert {tag for t in tagged for tag in t.tags} <= {"R", "r", "R-beta", "R-alpha"}
+
+
+def test_mail_r_help_bulk_month_tags(corpora: Path) -> None:
+    """[R], [Rd] and [BioC] on a real month: each names its list; none stays in a title."""
+    path = corpora / "bulk" / "r-help" / "r-help-2005-06.txt.gz"
+    threads = parse_gz(path)
+    data = gzip.decompress(path.read_bytes()).decode("latin-1")
+    subjects = re.findall(r"^Subject: (.*)$", data, re.M)
+    assert sum(1 for s in subjects if "[R]" in s) > 0.9 * len(subjects)
+    sites = Counter(t.site for t in threads)
+    assert sites.most_common(1)[0][0] == "r-help"
+    assert set(sites) <= {"r-help", "r-devel", "bioconductor"} | {
+        s for s in sites if s and s.startswith("r-")
+    }
+    assert [t.title for t in threads if re.match(r"\s*\[(R|Rd|BioC)\]", t.title)] == []
+
+
+# --- attribution lines in many languages (issue 11) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "On Tue, Apr 1, 2003 at 10:00 AM, Jane Doe <jane@example.org> wrote:",
+        "Jane Doe wrote:",
+        "Am 12.07.2007 schrieb Hans Meier <hm@example.de>:",
+        "Am 12.07.2007 um 10:11 schrieb Hans Meier\n<hm@example.de>:",
+        "El 3 de mayo de 2010 15:00, Juan Pérez <jp@example.es> escribió:",
+        "Le 12 oct. 2010 à 10:11, Jean Dupont a écrit :",
+        "Le 12 oct. 2010 à 10:11, Jean Dupont <jd@example.fr>\na écrit :",
+        "Op 12 okt. 2010, om 10:11 heeft Jan de Vries het volgende geschreven:",
+        "Op 12-10-2010 schreef Jan de Vries <jan@example.nl>:",
+        "Il giorno 12/10/2010 10:11, Mario Rossi ha scritto:",
+        "Em 05/10/07, Alex Garzao <alexgarzaol em gmail.com> escreveu:",
+        "2010/10/15 Taro Yamada <taro@example.jp>",
+        "2010/10/15 Taro Yamada\n<taro@example.jp>",
+    ],
+)
+def test_mail_attribution_lines_move_with_the_quote(attribution: str) -> None:
+    body = f"I agree.\n\n{attribution}\n> The original point.\n> Second line.\n\nThanks."
+    (thread,), _ = parse_bytes(message(subject="Re: x", body=body).encode())
+    entry = thread.entries[0]
+    assert entry.body == "I agree.\n\nThanks."
+    assert (
+        entry.quoted == f"{' '.join(attribution.split(chr(10)))}\nThe original point.\nSecond line."
+    )
+
+
+def test_mail_sentence_ending_in_a_colon_stays_own_text() -> None:
+    body = "El perro comió:\n> una manzana\n\nLe chat a écrit un livre."
+    (thread,), _ = parse_bytes(message(subject="Re: x", body=body).encode())
+    assert thread.entries[0].body == "El perro comió:\n\nLe chat a écrit un livre."
+
+
+def test_mail_list_tag_and_site_are_facets_in_the_index(tmp_path: Path) -> None:
+    from threadsearch import SearchRequest, ingest_paths, open_index, search
+
+    index = open_index(tmp_path, create=True)
+    try:
+        ingest_paths(index, [GPT])
+        result = search(index, SearchRequest(q="", facets=["tag", "site"], tag=["gpt-usuarios"]))
+    finally:
+        index.close()
+    assert result.total == 328
+    facets = {
+        name: [(v.value, v.count) for v in facet.values] for name, facet in result.facets.items()
+    }
+    assert facets == {"tag": [("gpt-usuarios", 328)], "site": [("gpt-usuarios", 328)]}

@@ -33,11 +33,14 @@ Threads are rebuilt per file, since each ``parse()`` call gets one file:
 * The root is kind ``post`` at position 0; replies are ``comment`` at positions 1.. in
   date order (undated ones last, in file order).
 
-Fields: the title is the root's subject without the list tag (``[R] ``) and, for a thread
-whose top message is a reply, without its ``Re:`` prefixes. ``Thread.site`` is the list
-name: from a ``List-Id`` header when there is one, else from the subject's list tag
-(``[R]`` and the 1997 ``R-beta:``/``R-alpha:`` prefixes are r-help, ``[Rd]`` r-devel,
-``[R-sig-x]`` r-sig-x, ``[BioC]`` bioconductor), else None. The author is the display
+Fields: the title is the root's subject without the archive's list tags (``[R] ``,
+``[gpt-usuarios]``; found per archive, see :mod:`.listtags`) and, for a thread whose top
+message is a reply, without its reply words (``Re:``, ``AW:``, ``Enc:``...); entry titles
+lose the list tags too. ``Thread.site`` is the list name: from a ``List-Id`` header when
+there is one, else from the list tag (``[R]`` and the 1997 ``R-beta:``/``R-alpha:``
+prefixes are r-help, ``[Rd]`` r-devel, ``[BioC]`` bioconductor, another tag is its own
+name), else from the file name (``r-help-2025-08.txt.gz`` is r-help); the tag, as
+written, is the thread's ``tags`` (the ``tag`` facet). The author is the display
 name (RFC 2047 decoded); with no display name (pipermail then repeats the address as
 the name) it is the address with the archive's obfuscation undone (``user at host.org``,
 ``user @end|ng |rom host`` become ``user@host.org``, ``user@host``; the letter swaps of
@@ -47,13 +50,17 @@ when given, else as UTC, the pipermail convention; a missing or unreadable Date 
 back to the separator line's asctime (which pipermail wrote in the server's local time,
 Europe/Zurich for r-help, so ``--timezone Europe/Zurich`` makes that fallback exact).
 
-Text: each message's bytes are decoded as UTF-8, else in the declared charset, else as
-Latin-1 (raw Latin-1 bytes in 1998-2007 archives), then repaired with ``repair_text``.
+Text: each message's bytes (and each MIME part's) are decoded as UTF-8, else in the
+declared charset when it decodes them, else in the charset charset-normalizer detects
+(raw Latin-1 bytes in 1998-2007 archives; a part that declares us-ascii or UTF-8 and is
+not), see :func:`threadsearch.text.decode_bytes`; then repaired with ``repair_text``.
 The body drops what is not the author's words: pipermail's scrubbed-attachment notes
 (``-------------- next part --------------`` with ``An HTML attachment was
 scrubbed...`` and its Name/Type/Size/URL lines), ``[[alternative HTML version
-deleted]]`` and the list footer. In replies, quoted lines (``> ...``), the ``On ...
-wrote:`` / ``X writes:`` line before them (also when it wraps over two lines) and an
+deleted]]`` and the list footer. In replies, quoted lines (``> ...``), the attribution line
+before them (``On ... wrote:``, ``X writes:``, ``Am ... schrieb X:``, ``Em ... escreveu:``,
+Gmail's ``2010/10/15 X <x>`` and the other forms of :mod:`threadsearch.quotes`, also when
+it wraps over two lines) and an
 original a top-poster's mailer appended unquoted (Outlook's ``-----Original
 Message-----`` or ``From:``/``Sent:`` block, Gmail's ``On ... wrote:`` with no ``>``
 after it) go to ``Entry.quoted``. Messages that start a conversation are not split: on
@@ -98,8 +105,10 @@ from ..model import (
     thread_id_for,
     to_utc,
 )
-from ..text import html_to_text, repair_text
+from ..quotes import is_attribution, join_attribution, opens_attribution
+from ..text import decode_bytes, html_to_text, repair_text
 from .base import SourceContext
+from .listtags import ListTags, site_from_list_id, site_from_path, strip_subject
 
 _MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 _DAYS = "Mon|Tue|Wed|Thu|Fri|Sat|Sun"
@@ -126,14 +135,6 @@ _COMMENT = re.compile(r"\([^()]*\)")
 _MAX_OFFSET = timedelta(hours=14)
 _CENTRAL_SUMMER = re.compile(r"\b(?:MET|CET|MEZ) ?DST\b")
 
-_REPLY_WORDS = "re|aw|sv|vs|fw|fwd|r|res|tr|odp|antw|wg|rif|ynt|ref"
-_PREFIX = re.compile(
-    rf"\s*(?:(?P<reply>(?:{_REPLY_WORDS})(?:\[\d+\]|\^\d+)?\s*:)"
-    r"|\[(?P<tag>[^\[\]]{1,40})\]|(?P<old>R-(?:alpha|beta)):)",
-    re.IGNORECASE,
-)
-_LIST_TAGS = {"r": "r-help", "rd": "r-devel", "bioc": "bioconductor", "ess": "ess-help"}
-
 _SCRUB_NOTES = (
     "An HTML attachment was scrubbed...",
     "A non-text attachment was scrubbed...",
@@ -142,19 +143,19 @@ _SCRUB_NOTES = (
 )
 _SCRUB_FIELDS = frozenset({"name", "type", "size", "desc", "url"})
 _NEXT_PART = "-------------- next part --------------"
+# Mailman localises its notes: ``-------------- Próxima Parte ----------`` then ``Um anexo
+# em HTML foi limpo...`` and ``Tipo:``/``Descrição:``/``URL:`` fields. A rule with words
+# in it, followed by a line ending in "...", is such a note in any language.
+_LOCAL_NEXT_PART = re.compile(r"-{10,} ?[^\s-][^-]{0,40}? ?-{6,}$")
+_LOCAL_FIELD = re.compile(r"[^\W\d_][\w ]{0,18}:\s?\S")
 _HTML_DELETED = "[[alternative HTML version deleted]]"
+# How an attribution line ends; tested inline before the pattern, which is costlier.
+_ATTRIBUTION_ENDS = (":", ">")
 _FOOTER_RULES = ("__________", "=-=-=-=-=-", "-.-.-.-.-.")
 _ORIGINAL_MESSAGE = re.compile(r"-{3,} ?Original Message ?-{3,}", re.IGNORECASE)
-# threadsearch.text's attribution pattern, plus German ``schrieb``.
-_QUOTE_INTRO = re.compile(
-    r"(?:On .{3,200}(?:wrote|writes|said)\s*:?"
-    r"|.{1,120}\s(?:wrote|writes|a écrit|schrieb)\s*:)\s*$",
-    re.IGNORECASE,
-)
 # Only runs that change: two or more blanks, or one blank that is not a plain space.
 _SPACES = re.compile(r"[ \t\f\v\u00a0]{2,}|[\t\f\v\u00a0]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_ATTRIBUTION_END = re.compile(r"(?:wrote|writes|said|a écrit|schrieb)\s*:\s*$", re.IGNORECASE)
 
 # Zone names seen in old Date headers that the email package does not know (it reads
 # them as UTC); offsets in hours. Unknown names leave the date zone-less.
@@ -189,7 +190,8 @@ class _Message:
     references: list[str]
     subject: str
     topic: str
-    site: str | None
+    tags: list[str]
+    list_site: str | None
     is_reply: bool
     author: str | None
     timestamp: datetime | None
@@ -208,11 +210,13 @@ class MailSource:
         """Yield the threads of one mailbox file (see the module docstring)."""
         messages: list[_Message] = []
         seen: dict[str, int] = {}
+        lists = ListTags()
         for raw in _split_messages(stream, context):
             message = _read_message(raw, len(messages), seen, context)
             if message is not None:
                 messages.append(message)
-        yield from _build_threads(messages)
+                lists.add(message.tags, message.list_site)
+        yield from _build_threads(messages, _Archive(lists, site_from_path(context.path)))
 
 
 # --- cutting the mailbox -------------------------------------------------------------
@@ -282,7 +286,7 @@ def _read_message(
             f"({type(headers.defects[0]).__name__}); the rest was read as body"
         )
     subject = _header_text(headers.get("subject"))
-    topic, tags, had_prefix = _strip_subject(subject)
+    topic, tags, had_prefix = strip_subject(subject)
     in_reply_to = headers.get("in-reply-to")
     references = _ids(headers.get("references"))
     is_reply = had_prefix or bool(in_reply_to) or bool(references)
@@ -296,7 +300,8 @@ def _read_message(
         references=references,
         subject=subject,
         topic=topic.casefold(),
-        site=_site(headers, tags),
+        tags=tags,
+        list_site=_list_site(headers),
         is_reply=is_reply,
         author=_author(headers.get("from")),
         timestamp=_timestamp(headers.get("date"), raw, label, context),
@@ -318,13 +323,8 @@ def _decode(data: bytes) -> str:
 
 
 def _decode_declared(data: bytes) -> str:
-    charset = _CHARSET_PARSER.parsebytes(data).get_content_charset()
-    if charset:
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return data.decode("latin-1")
+    """The declared charset if it decodes the bytes, else the detected one."""
+    return decode_bytes(data, (_CHARSET_PARSER.parsebytes(data).get_content_charset(),))
 
 
 def _header_text(value: str | None) -> str:
@@ -364,40 +364,8 @@ def _local_key(msgid: str | None, headers: Message, seen: dict[str, int]) -> str
     return key if count == 1 else f"{key}#{count}"
 
 
-def _strip_subject(subject: str) -> tuple[str, list[str], bool]:
-    """The subject without leading reply prefixes and list tags; the tags; any prefix?"""
-    rest = subject
-    tags: list[str] = []
-    had_reply = False
-    while match := _PREFIX.match(rest):
-        if match.group("reply"):
-            had_reply = True
-        else:
-            tags.append(match.group("tag") or match.group("old"))
-        rest = rest[match.end() :]
-    return rest.strip(), tags, had_reply
-
-
-def _list_name(tag: str) -> str | None:
-    lowered = tag.strip().casefold()
-    if lowered.startswith("r-") and lowered not in ("r-alpha", "r-beta"):
-        return lowered
-    if lowered in ("r-alpha", "r-beta"):
-        return "r-help"  # the 1997 R-testers/R-help list tagged subjects this way
-    return _LIST_TAGS.get(lowered)
-
-
-def _site(headers: Message, tags: list[str]) -> str | None:
-    list_id = headers.get("list-id")
-    if list_id:
-        found = _MSG_ID.search(list_id)
-        name = (found.group(1) if found else list_id).strip().split(".")[0]
-        if name:
-            return name.lower()
-    for tag in tags:
-        if name := _list_name(tag):
-            return name
-    return None
+def _list_site(headers: Message) -> str | None:
+    return site_from_list_id(headers.get("list-id"))
 
 
 def _author(value: str | None) -> str | None:
@@ -513,12 +481,11 @@ def _mime_text(data: bytes) -> str:
         kind = part.get_content_type()
         if kind not in ("text/plain", "text/html"):
             continue
-        try:
-            content = part.get_content()
-        except (LookupError, UnicodeDecodeError, ValueError):
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
             continue
-        if not isinstance(content, str):
-            continue
+        # A part's declared charset may be missing or wrong: detection decides then.
+        content = decode_bytes(payload, (part.get_content_charset(),))
         if kind == "text/plain":
             return repair_text(content)
         html = html if html is not None else content
@@ -532,7 +499,7 @@ def _split_body(text: str, *, is_reply: bool) -> tuple[str, str]:
     almost always R console prompts (``> summary(x)``), not quotes.
     """
     lines = text.split("\n")
-    if "scrubbed..." in text or _NEXT_PART in text or _HTML_DELETED in text:
+    if "scrubbed..." in text or "---------- " in text or _HTML_DELETED in text:
         lines = _drop_notes(lines)
     if not is_reply:
         return _tidy("\n".join(_drop_footer(lines))), ""
@@ -546,20 +513,37 @@ def _split_body(text: str, *, is_reply: bool) -> tuple[str, str]:
 def _drop_notes(lines: list[str]) -> list[str]:
     """Drop pipermail's scrubbed-attachment notes and mailman's HTML-deleted mark."""
     kept: list[str] = []
-    in_note = False
-    for line in lines:
+    in_note = localised = note_next = False
+    for index, line in enumerate(lines):
         stripped = line.strip()
+        if note_next and stripped:
+            # The localised note after a localised rule: "Um anexo em HTML foi limpo...".
+            note_next = False
+            continue
         if in_note:
             if ":" in stripped and stripped.split(":", 1)[0].strip().lower() in _SCRUB_FIELDS:
+                continue
+            if localised and _LOCAL_FIELD.match(stripped):
                 continue
             in_note = False
         if stripped == _NEXT_PART or stripped == _HTML_DELETED:
             continue
         if stripped.startswith(_SCRUB_NOTES):
-            in_note = True
+            in_note, localised = True, False
+            continue
+        if _LOCAL_NEXT_PART.match(stripped) and _next_text(lines, index + 1).endswith("..."):
+            in_note = localised = note_next = True
             continue
         kept.append(line)
     return kept
+
+
+def _next_text(lines: list[str], start: int) -> str:
+    """The next line after ``start`` that holds text, stripped ("" when none)."""
+    for line in lines[start : start + 3]:
+        if line.strip():
+            return line.strip()
+    return ""
 
 
 def _drop_footer(lines: list[str]) -> list[str]:
@@ -577,9 +561,9 @@ def _split_quoted(lines: list[str]) -> tuple[str, str]:
     """Split a reply into its own lines and the lines it quotes, cheap tests first.
 
     Quoted lines start with ``>``; the attribution line before them ("On ... wrote:",
-    "X writes:") belongs to the quote. Running the attribution pattern on every line
-    cost a quarter of the parse time over 170,000 messages, so only lines that end
-    with ``:`` or start with ``On`` are tried.
+    "Am ... schrieb X:", "2010/10/15 X <x>", see :mod:`threadsearch.quotes`) belongs to
+    the quote. Running the attribution pattern on every line cost a quarter of the
+    parse time over 170,000 messages, so it first tests the line's ends cheaply.
     """
     if not any(">" in line for line in lines):
         return _tidy("\n".join(lines)), ""
@@ -590,8 +574,8 @@ def _split_quoted(lines: list[str]) -> tuple[str, str]:
         if stripped.startswith(">"):
             quoted.append(stripped.lstrip("> ").rstrip())
         elif (
-            (stripped.rstrip().endswith(":") or stripped.startswith("On "))
-            and _QUOTE_INTRO.match(stripped)
+            (stripped.rstrip().endswith(_ATTRIBUTION_ENDS) or stripped.startswith("On "))
+            and is_attribution(stripped)
             and _next_is_quote(lines, index + 1)
         ):
             quoted.append(stripped)
@@ -640,7 +624,7 @@ def _starts_original(lines: list[str], index: int) -> bool:
             following.lstrip().startswith(("Sent: ", "Date: "))
             for following in lines[index + 1 : index + 3]
         )
-    if line.startswith("On ") and line.endswith("wrote:"):
+    if opens_attribution(line) and is_attribution(line):
         return not _next_is_quote(lines, index + 1)
     return False
 
@@ -648,18 +632,17 @@ def _starts_original(lines: list[str], index: int) -> bool:
 def _join_attributions(lines: Iterable[str]) -> list[str]:
     """Join an ``On <date>, <name>`` line with the ``wrote:`` line it wraps onto.
 
-    An attribution may wrap onto a second line; r-help's mailers often do that.
+    An attribution may wrap onto a second line (``Am 12.07.2007 schrieb X`` then
+    ``<x@host>:``); r-help's mailers often do that.
     """
     out: list[str] = []
     for line in lines:
         if (
             out
-            and out[-1].startswith("On ")
-            and not _ATTRIBUTION_END.search(out[-1])
-            and _ATTRIBUTION_END.search(line)
-            and not line.lstrip().startswith(">")
+            and line.rstrip().endswith(_ATTRIBUTION_ENDS)
+            and (joined := join_attribution(out[-1], line)) is not None
         ):
-            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+            out[-1] = joined
             continue
         out.append(line)
     return out
@@ -668,14 +651,22 @@ def _join_attributions(lines: Iterable[str]) -> list[str]:
 # --- threading -----------------------------------------------------------------------
 
 
-def _build_threads(messages: list[_Message]) -> Iterator[Thread]:
+@dataclass
+class _Archive:
+    """What holds for a whole file: its list tags, and the list its name names."""
+
+    lists: ListTags
+    file_site: str | None
+
+
+def _build_threads(messages: list[_Message], archive: _Archive) -> Iterator[Thread]:
     _link_parents(messages)
     groups: dict[str, list[_Message]] = {}
     for message in messages:
         if message.parent is None:
             groups.setdefault(_thread_key(message), []).append(message)
     for key, tops in groups.items():
-        yield _make_thread(key, tops)
+        yield _make_thread(key, tops, archive)
 
 
 def _link_parents(messages: list[_Message]) -> None:
@@ -723,7 +714,7 @@ def _thread_key(top: _Message) -> str:
     return top.msgid or top.key
 
 
-def _make_thread(key: str, tops: list[_Message]) -> Thread:
+def _make_thread(key: str, tops: list[_Message], archive: _Archive) -> Thread:
     thread_id = thread_id_for(key)
     root = next((top for top in tops if (top.msgid or top.key) == key), None)
     depths = {id(m): depth for top in tops for m, depth in _walk(top, 0 if top is root else 1)}
@@ -731,21 +722,38 @@ def _make_thread(key: str, tops: list[_Message]) -> Thread:
         (m for top in tops for m, _ in _walk(top, 0) if m is not root), key=_date_order
     )
     entries: list[Entry] = []
+    lists = archive.lists
     if root is not None:
-        entries.append(_entry(root, thread_id, EntryKind.POST, 0, None, 0))
+        entries.append(_entry(root, thread_id, EntryKind.POST, 0, None, 0, lists))
     for position, message in enumerate(members, start=1):
+        depth = depths[id(message)]
         parent = message.parent
         parent_id = entry_id_for(thread_id, parent.key) if parent is not None else None
         entries.append(
-            _entry(message, thread_id, EntryKind.COMMENT, position, parent_id, depths[id(message)])
+            _entry(message, thread_id, EntryKind.COMMENT, position, parent_id, depth, lists)
         )
     first = root or min(tops, key=_date_order)
+    ordered = [first, *members]
+    tags = list(dict.fromkeys(lists.spelling(t) for m in ordered for t in m.tags if lists.site(t)))
     return Thread(
         id=thread_id,
-        title=_title(first, is_root=root is not None),
-        site=next((m.site for m in [first, *members] if m.site), None),
+        title=_title(first, lists, is_root=root is not None),
+        site=_thread_site(ordered, archive),
+        tags=tags,
         entries=entries,
     )
+
+
+def _thread_site(messages: list[_Message], archive: _Archive) -> str | None:
+    """The list: a List-Id header, else a list tag, else the archive's file name."""
+    for message in messages:
+        if message.list_site:
+            return message.list_site
+    for message in messages:
+        for tag in message.tags:
+            if site := archive.lists.site(tag):
+                return site
+    return archive.file_site
 
 
 def _walk(top: _Message, depth: int) -> Iterator[tuple[_Message, int]]:
@@ -763,23 +771,12 @@ def _date_order(message: _Message) -> tuple[int, datetime, int]:
     return (0, to_utc(message.timestamp), message.order)
 
 
-def _title(message: _Message, *, is_root: bool) -> str:
+def _title(message: _Message, lists: ListTags, *, is_root: bool) -> str:
     if is_root and not message.is_reply:
-        title = _strip_tags(message.subject)
+        title = lists.strip(message.subject)
     else:
-        title = _strip_subject(message.subject)[0]
+        title = strip_subject(message.subject)[0]
     return title or "(no subject)"
-
-
-def _strip_tags(subject: str) -> str:
-    """Remove leading list tags but keep reply words (``Fwd: [R] x`` -> ``Fwd: x``)."""
-    kept: list[str] = []
-    rest = subject
-    while match := _PREFIX.match(rest):
-        if match.group("reply") or (match.group("tag") and not _list_name(match.group("tag"))):
-            kept.append(match.group(0).strip())
-        rest = rest[match.end() :]
-    return " ".join([*kept, rest.strip()]).strip()
 
 
 def _entry(
@@ -789,6 +786,7 @@ def _entry(
     position: int,
     parent_id: str | None,
     depth: int,
+    lists: ListTags,
 ) -> Entry:
     return Entry(
         id=entry_id_for(thread_id, message.key),
@@ -799,7 +797,7 @@ def _entry(
         author=message.author,
         timestamp=message.timestamp,
         utc_offset=offset_minutes(message.timestamp),
-        title=message.subject or None,
+        title=lists.strip(message.subject) or None,
         quoted=message.quoted,
         parent_id=parent_id,
         depth=depth,

@@ -74,7 +74,7 @@ from ..model import (
     offset_minutes,
     thread_id_for,
 )
-from ..text import html_to_text, repair_text, unescape_fully
+from ..text import detect_charset, html_to_text, repair_text, unescape_fully
 from .base import SourceContext
 from .htmlcomments import (
     DATE_CLASSES,
@@ -110,7 +110,8 @@ def _decode(data: bytes, context: SourceContext) -> str:
     """Decode the page: UTF-8 when it is UTF-8, else the first declared charset that fits.
 
     Saved pages may declare their charset twice, or declare one and be written in
-    another, so the bytes have the last word over the meta tags.
+    another, so the bytes have the last word over the meta tags; when neither fits,
+    charset-normalizer detects the charset (before any mojibake repair).
     """
     for bom, encoding in (
         (b"\xef\xbb\xbf", "utf-8"),
@@ -129,11 +130,14 @@ def _decode(data: bytes, context: SourceContext) -> str:
             return data.decode(encoding)
         except (LookupError, UnicodeDecodeError):
             continue
+    detected = detect_charset(data)
     context.warn(
         f"{context.path}: the page is neither UTF-8 nor its declared charset "
-        f"({', '.join(declared) or 'none'}); read as Windows-1252"
+        f"({', '.join(declared) or 'none'}); read as "
+        + (f"{detected}, the charset detected" if detected else "Windows-1252")
     )
-    return data.decode("cp1252", errors="replace")
+    detected = detected or "cp1252"
+    return data.decode(detected, errors="replace")
 
 
 def _parse_document(data: bytes, context: SourceContext) -> Element:
