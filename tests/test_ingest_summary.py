@@ -35,7 +35,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def test_summary_per_file_counts_kinds_undated_merged_and_warnings(tmp_path: Path) -> None:
     index = open_index(tmp_path, create=True)
-    summary = ingest_paths(index, [FEEDS, CISCO_PAGE, SEED])
+    summary = ingest_paths(index, [JASNAPAKA, CISCO_FEED, SITE_FEED, CISCO_PAGE, SEED])
     index.close()
     by_path = {Path(item.path).name: item for item in summary.by_file}
     assert [Path(p).name for p in summary.files] == [
