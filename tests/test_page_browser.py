@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -73,6 +74,16 @@ HOSTILE = {
             "depth": 1,
             "parent_id": "hostile-post",
             "body": PAYLOAD,
+        },
+        {
+            "id": "hostile-2",
+            "kind": "comment",
+            "position": 2,
+            "author": "Trent",
+            "timestamp": "2020-02-03T06:00:00Z",
+            "depth": 2,
+            "parent_id": "hostile-1",
+            "body": "A reply, nested under Eve's comment.",
         },
     ],
 }
@@ -184,8 +195,13 @@ def api_facet(result: dict[str, Any], name: str) -> dict[str, int]:
     }
 
 
-def screenshot(driver: WebDriver, name: str, size: tuple[int, int]) -> None:
+def screenshot(driver: WebDriver, name: str, size: tuple[int, int], focus: str = "") -> None:
+    """Write ``docs/screenshots/<name>`` at ``size``, with ``focus`` (a selector) in view."""
     driver.set_window_size(*size)
+    if focus:
+        driver.execute_script(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", focus
+        )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / name))
     driver.set_window_size(*DESKTOP)
@@ -330,8 +346,8 @@ def test_page_show_in_thread_has_the_hit_in_view(server: str, browser: WebDriver
     quote_links = browser.find_elements(By.CSS_SELECTOR, f"#e-{quoting['id']} .quote-link")
     assert [a.text for a in quote_links] == ["comment 2 of 26"]
     assert quote_links[0].get_attribute("href").endswith(f"#e-{thread['entries'][2]['id']}")
-    screenshot(browser, "thread-desktop.png", DESKTOP)
-    screenshot(browser, "thread-phone.png", PHONE)
+    screenshot(browser, "thread-desktop.png", DESKTOP, focus=".entry.current")
+    screenshot(browser, "thread-phone.png", PHONE, focus=".entry.current")
     browser.back()
     rendered(browser)
     assert browser.find_element(By.ID, "q").get_attribute("value") == "bounty hunters"
@@ -388,6 +404,17 @@ def test_page_shows_script_in_a_comment_as_text(server: str, browser: WebDriver)
     assert text(browser, "#e-hostile-1 .body") == PAYLOAD
     assert text(browser, "#e-hostile-1 .author") == "<i>Eve</i>"
     assert browser.find_elements(By.CSS_SELECTOR, "#entries script, #entries img, #entries i") == []
+    reply = browser.find_element(By.ID, "e-hostile-2")
+    assert reply.get_attribute("class") == "entry depth-2"
+    indent = browser.execute_script(
+        "return parseFloat(getComputedStyle(arguments[0]).marginLeft)", reply
+    )
+    assert indent > 0  # nested under the comment it answers
+    parent = reply.find_element(By.CSS_SELECTOR, ".meta a")
+    assert (parent.text, parent.get_attribute("href").split("#")[1]) == (
+        "reply to comment 1 of 2",
+        "e-hostile-1",
+    )
     assert browser.execute_script("return window.pwned") is None
 
 
@@ -399,3 +426,91 @@ def test_page_phone_width_screenshot(server: str, browser: WebDriver) -> None:
     assert width <= viewport  # nothing wider than the phone: no sideways scrolling
     assert browser.find_element(By.ID, "facets-box").get_attribute("open") is None
     screenshot(browser, "search-phone.png", PHONE)
+
+
+def test_page_next_and_previous_pages_follow_the_api(server: str, browser: WebDriver) -> None:
+    open_page(browser, f"{server}/?q=korea")
+    browser.find_element(By.ID, "next").click()
+    wait(browser, lambda d: "page=2" in d.current_url, "page 2 in the URL")
+    rendered(browser)
+    second = api(server, "/search", q="korea", page=2)
+    hrefs = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".hit h3 a")]
+    assert [h.split("entry=")[1] for h in hrefs] == [h["id"] for h in second["hits"]]
+    assert text(browser, "#page-info") == f"page 2 of {-(-second['total'] // 10)}"
+    assert browser.find_element(By.ID, "next").is_enabled() is (second["total"] > 20)
+    browser.find_element(By.ID, "prev").click()
+    wait(browser, lambda d: "page=" not in d.current_url, "page 1 in the URL")
+    rendered(browser)
+    assert not browser.find_element(By.ID, "prev").is_enabled()
+
+
+def test_page_keyboard_alone_searches_filters_and_narrows(server: str, browser: WebDriver) -> None:
+    open_page(browser, f"{server}/")
+    browser.find_element(By.TAG_NAME, "body").send_keys("/")
+    assert browser.switch_to.active_element == browser.find_element(By.ID, "q")
+    browser.switch_to.active_element.send_keys("korea", Keys.ENTER)
+    wait(browser, lambda d: "q=korea" in d.current_url, "the query in the URL")
+    rendered(browser)
+    box = browser.find_element(By.CSS_SELECTOR, '#facet-kind input[data-value="comment"]')
+    browser.execute_script("arguments[0].focus()", box)
+    browser.switch_to.active_element.send_keys(Keys.SPACE)
+    wait(browser, lambda d: "kind=comment" in d.current_url, "the kind in the URL")
+    rendered(browser)
+    bar = browser.find_element(By.CSS_SELECTOR, '#histogram .bar[data-value="2005-10-01"]')
+    browser.execute_script("arguments[0].focus()", bar)
+    outline = browser.execute_script("return getComputedStyle(arguments[0]).outlineStyle", bar)
+    assert outline == "solid"  # the focus is visible
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(browser, lambda d: "since=" in d.current_url, "the range in the URL")
+    rendered(browser)
+    expected = api(
+        server, "/search", q="korea", kind="comment", since="2005-10-01", until="2005-10-01"
+    )
+    assert text(browser, "#total") == str(expected["total"])
+
+
+def _luminance(rgb: list[float]) -> float:
+    def channel(c: float) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else float(((c + 0.055) / 1.055) ** 2.4)
+
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_page_text_meets_wcag_aa_contrast(server: str, browser: WebDriver) -> None:
+    open_page(browser, f"{server}/?q=bounty+hunters&author=Martyn")
+    pairs = browser.execute_script(
+        """
+        const rgb = (s) => s.match(/[\\d.]+/g).map(Number);
+        const back = (el) => {
+          for (; el; el = el.parentElement) {
+            const c = rgb(getComputedStyle(el).backgroundColor);
+            if (c.length < 4 || c[3] > 0) return c;
+          }
+          return [255, 255, 255];
+        };
+        return [...document.querySelectorAll(arguments[0])].filter((e) => e.offsetParent)
+          .map((e) => [e.tagName + "." + e.className, rgb(getComputedStyle(e).color), back(e)]);
+        """,
+        "a, button, label, legend, .meta, .count, .status, .hint, mark, .chip, summary, "
+        ".snippet, .histogram-axis span",
+    )
+    assert len(pairs) > 30
+    low = []
+    for name, fore, background in pairs:
+        light, dark = sorted([_luminance(fore), _luminance(background)], reverse=True)
+        ratio = (light + 0.05) / (dark + 0.05)
+        if ratio < 4.5:
+            low.append((name, fore, background, round(ratio, 2)))
+    assert low == []
+
+
+def test_page_bad_query_shows_the_apis_problem(server: str, browser: WebDriver) -> None:
+    query = "timestamp:[foo TO bar]"
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        api(server, "/search", q=query)
+    detail = json.load(caught.value)["detail"]
+    open_page(browser, f"{server}/?{urllib.parse.urlencode({'q': query})}")
+    assert text(browser, "#error") == f"The search failed: {detail}"
+    assert browser.find_elements(By.CSS_SELECTOR, ".hit") == []

@@ -173,6 +173,7 @@ async function runSearch() {
 }
 
 function showError(message) {
+  document.body.dataset.rendered = location.search;
   $("error").textContent = `The search failed: ${message}`;
   $("error").hidden = false;
   $("status").textContent = "";
