@@ -34,6 +34,7 @@ index: $(VENV)/.installed
 serve: index
 	@echo
 	@echo "Serving threadsearch on http://$(HOST):$(PORT)  (Ctrl-C stops it). Try:"
+	@echo "  the search page: http://$(HOST):$(PORT)/ in a browser"
 	@echo "  curl '$(HOST):$(PORT)/search?q=bounty+hunters&facet=kind'"
 	@echo "  curl '$(HOST):$(PORT)/search?q=&facet=day&since=2005-10-02&until=2005-10-02'"
 	@echo

@@ -2,7 +2,7 @@
 
 ``create_app`` sets defaults from :mod:`.config`, overlays ``THREADSEARCH_*`` environment
 variables, then the mapping a caller passes. Nothing happens at import time.
-Blueprints: :mod:`.search`, :mod:`.threads`, :mod:`.status`.
+Blueprints: :mod:`.search`, :mod:`.threads`, :mod:`.status`; the HTML page: :mod:`.page`.
 """
 
 from __future__ import annotations
@@ -58,10 +58,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     api = ProblemApi(app)
-    from . import search, status, threads
+    from . import page, search, status, threads
 
     for module in (search, threads, status):
         api.register_blueprint(module.blp)
+    app.register_blueprint(page.blp)  # HTML, not part of the OpenAPI document
     # The input schemas share class names with the output ones; register them under
     # their own names first so apispec does not invent "Entry1".
     api.spec.components.schema("EntryInput", schema=threads.ENTRY_INPUT_SCHEMA)

@@ -79,23 +79,41 @@ def _user_env(home: Path) -> dict[str, str]:
     return env | {"HOME": str(home), "PYTHONPATH": ""}
 
 
+def _python_in_project(installed: dict[str, Path], code: str) -> str:
+    """What ``code`` prints, run by the fresh environment's python in the user's project."""
+    return _run(
+        [str(installed["python"]), "-c", code],
+        cwd=installed["project"],
+        env=_user_env(installed["home"]),
+    ).stdout
+
+
 def test_wheel_imports_beside_packages_named_search_and_api(installed: dict[str, Path]) -> None:
     code = (
         "import search, api, threadsearch, threadsearch.api, json;"
         "print(json.dumps([search.WHOSE, api.WHOSE, threadsearch.__file__,"
         " threadsearch.api.__file__, 'open_index' in threadsearch.__all__]))"
     )
-    out = _run(
-        [str(installed["python"]), "-c", code],
-        cwd=installed["project"],
-        env=_user_env(installed["home"]),
-    ).stdout
+    out = _python_in_project(installed, code)
     user_search, user_api, ours, our_api, exported = json.loads(out)
     assert (user_search, user_api) == ("the user", "the user")
     assert Path(ours) == installed["site"] / "threadsearch" / "__init__.py"
     assert Path(our_api) == installed["site"] / "threadsearch" / "api" / "__init__.py"
     assert (installed["site"] / "threadsearch" / "py.typed").is_file()
     assert exported is True
+
+
+def test_wheel_serves_the_search_page_from_its_own_files(installed: dict[str, Path]) -> None:
+    code = (
+        "from threadsearch.api import create_app; import json;"
+        "client = create_app({'TESTING': True}).test_client();"
+        "print(json.dumps([client.get(p).status_code for p in"
+        " ('/', '/static/page.js', '/static/page.css')]))"
+    )
+    out = _python_in_project(installed, code)
+    assert json.loads(out) == [200, 200, 200]
+    static = installed["site"] / "threadsearch" / "api" / "static"
+    assert sorted(p.name for p in static.iterdir()) == ["index.html", "page.css", "page.js"]
 
 
 def test_wheel_cli_writes_its_index_to_the_user_data_folder(installed: dict[str, Path]) -> None:
