@@ -10,7 +10,7 @@ INDEX  ?= index_data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test index lint bench clean
+.PHONY: serve test index lint bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ lint: $(VENV)/.installed-dev
 	ln -s $(CURDIR)/search/* build/typing/threadsearch/
 	ln -s $(CURDIR)/api build/typing/threadsearch/api
 	MYPYPATH=build/typing $(BIN)/mypy -p threadsearch
+
+# The browser tests, writing the README's screenshots into docs/screenshots/.
+screenshots: $(VENV)/.installed
+	THREADSEARCH_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_page_browser.py
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)

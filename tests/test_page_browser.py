@@ -3,8 +3,9 @@
 The index holds the seed, a few of the shared corpora's files (when ``../shared`` is
 there) and a small thread of our own whose text carries HTML and a ``<script>``. What the
 page shows is checked against what the API answers for the same parameters. The tests
-also write the README's screenshots (``docs/screenshots/``) and print the time from load
-to the first results.
+also take the README's screenshots (into a temporary folder, or the folder that
+``THREADSEARCH_SCREENSHOTS`` names: ``make screenshots`` writes ``docs/screenshots/``) and
+print the time from load to the first results.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); without
 them the module is skipped, saying so.
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -45,7 +47,10 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = Path(
+    os.environ.get("THREADSEARCH_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / "threadsearch-screenshots"
+)
 SHARED_FILES = [
     "rss/whizzy-org-cisco-7941-post-comments-feed.rss.xml",
     "html/bigredtin-including-wordpress-comment-reply-js.html",
