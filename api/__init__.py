@@ -2,7 +2,8 @@
 
 ``create_app`` sets defaults from :mod:`.config`, overlays ``THREADSEARCH_*`` environment
 variables, then the mapping a caller passes. Nothing happens at import time.
-Blueprints: :mod:`.search`, :mod:`.threads`, :mod:`.status`.
+Blueprints: :mod:`.search`, :mod:`.threads`, :mod:`.status`; what every answer
+does besides its body (request ids, access log, ETags, CORS...): :mod:`.manners`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
 from . import config as settings
+from . import manners
 from .errors import register_error_handlers
 
 __all__ = ["create_app"]
@@ -58,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     api = ProblemApi(app)
+    manners.init_app(app)
     from . import search, status, threads
 
     for module in (search, threads, status):

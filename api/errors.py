@@ -18,6 +18,7 @@ from threadsearch.errors import (
     IndexVersionError,
     InvalidFilterError,
     NotFoundError,
+    QueryLimitError,
     QuerySyntaxError,
     SearchError,
     SourceFormatError,
@@ -33,6 +34,7 @@ PROBLEM_TYPE = "application/problem+json"
 #: library error -> (status, title)
 ERROR_STATUS: dict[type[SearchError], tuple[int, str]] = {
     QuerySyntaxError: (400, "Bad query"),
+    QueryLimitError: (400, "Over a limit"),
     InvalidFilterError: (400, "Bad parameter"),
     SourceFormatError: (400, "Bad thread data"),
     ValidationError: (400, "Bad thread data"),
@@ -88,7 +90,9 @@ def handle_search_error(error: SearchError) -> Response:
         (400, "Bad request"),
     )
     headers = {"Retry-After": str(RETRY_AFTER)} if isinstance(error, IndexBusyError) else None
-    errors = None
+    errors: Any = None
+    if isinstance(error, QueryLimitError):
+        errors = {"limit": error.limit, "maximum": error.maximum, "value": error.value}
     if isinstance(error, ValidationError):
         errors = [
             {"thread": thread, "entry": entry, "field": field, "message": message}

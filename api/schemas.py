@@ -56,6 +56,14 @@ class SearchArgsSchema(_Strict):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
     collapse = fields.String(validate=validate.OneOf(["thread"]))
+    cursor = fields.String(
+        validate=validate.Length(min=1, max=512),
+        metadata={
+            "description": "The next_cursor of the previous page: the hits after its last "
+            "one, in the same order (search_after paging; page stays 1). Stable while "
+            "others write when sorting by date."
+        },
+    )
 
     @post_load
     def to_request(self, data: dict[str, Any], **kwargs: Any) -> SearchRequest:
@@ -156,6 +164,15 @@ class SearchResultSchema(Schema):
     facets = fields.Dict(keys=fields.String(), values=fields.Nested(FacetSchema))
     suggestion = fields.String(allow_none=True)
     warnings = fields.List(fields.String())
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "Pass as cursor for the next page; null when none follows."},
+    )
+    # marshmallow takes declared fields off the class, so this does not shadow
+    # Schema.partial at run time; mypy sees only the class attribute.
+    partial = fields.Boolean(  # type: ignore[assignment]
+        metadata={"description": "The time budget ran out: warnings say what was cut short."}
+    )
 
 
 class EntrySchema(Schema):
@@ -223,6 +240,17 @@ class HealthSchema(Schema):
     status = fields.String()
     index = fields.String()
     entries = fields.Integer(allow_none=True)
+
+
+class LiveSchema(Schema):
+    status = fields.String(metadata={"description": "Always ok."})
+
+
+class VersionSchema(Schema):
+    package = fields.String(metadata={"description": "The threadsearch package version."})
+    index_format = fields.Integer(
+        metadata={"description": "The index format (schema) version this server reads."}
+    )
 
 
 class WriteResultSchema(Schema):

@@ -121,6 +121,10 @@ class Threads(MethodView):
 
 
 def _json_items() -> list[Any]:
+    limit = current_app.config["MAX_BODY_BYTES"]
+    # A chunked body declares no length; werkzeug cuts it at the limit without a word.
+    if request.content_length is None and len(request.get_data()) >= limit:
+        abort(413, message=f"The body passes the limit of {limit} bytes.")
     data = request.get_json(silent=True)
     if data is None:
         abort(400, message="The body must be JSON: one thread object or a list of them.")
