@@ -8,6 +8,7 @@ does besides its body (request ids, access log, ETags, CORS...): :mod:`.manners`
 
 from __future__ import annotations
 
+import http
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,8 @@ from webargs.flaskparser import FlaskParser
 
 from . import config as settings
 from . import manners
-from .errors import register_error_handlers
+from .errors import PROBLEM_TYPE, register_error_handlers
+from .schemas import ProblemSchema
 
 __all__ = ["create_app"]
 
@@ -38,10 +40,27 @@ Blueprint.ARGUMENTS_PARSER = StrictParser()
 
 
 class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api with our problem+json handlers instead of its error body."""
+    """flask-smorest's Api with our problem+json handlers instead of its error body, and
+    the error responses of the OpenAPI document described as what they are."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self) -> None:
         register_error_handlers(self._app)
+
+    def _register_responses(self) -> None:
+        """Every status's response component, and the default error response of each
+        operation, as ``application/problem+json`` bodies."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not 100 <= status < 200 and status not in (204, 304):
+                response["content"] = {PROBLEM_TYPE: {"schema": ProblemSchema}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {"description": "An error", "content": {PROBLEM_TYPE: {"schema": ProblemSchema}}},
+            lazy=True,
+        )
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -25,7 +25,7 @@ from threadsearch.errors import (
     UnknownFormatError,
     ValidationError,
 )
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     if not detail and isinstance(errors, dict):
         detail = f"invalid parameter: {', '.join(sorted(errors))}"
     detail = detail or error.description
-    return problem(error.code or 500, error.name, detail, errors, headers=data.get("headers"))
+    headers = dict(data.get("headers") or {})
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem(error.code or 500, error.name, detail, errors, headers=headers)
 
 
 def handle_search_error(error: SearchError) -> Response:

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from marshmallow import fields, validate
 from threadsearch.errors import SourceFormatError
 from threadsearch.query.engine import get_entry, get_thread, list_threads, similar
 from threadsearch.sources.base import SourceContext
@@ -44,7 +45,18 @@ RETRY_HEADER = {
         "schema": {"type": "integer"},
     }
 }
-INPUT_SCHEMA = ThreadInputSchema
+
+
+class WriteThreadSchema(ThreadInputSchema):
+    """A thread as POST /threads takes it: the JSON thread schema, with its entries
+    required (a write of no entries would remove nothing and add nothing)."""
+
+    entries = fields.List(
+        fields.Nested(EntryInputSchema), required=True, validate=validate.Length(min=1)
+    )
+
+
+INPUT_SCHEMA = WriteThreadSchema
 ENTRY_INPUT_SCHEMA = EntryInputSchema
 WRITE_PROBLEM_SCHEMA = ProblemItemSchema
 
@@ -84,6 +96,7 @@ class Threads(MethodView):
                             {"$ref": "#/components/schemas/ThreadInput"},
                             {
                                 "type": "array",
+                                "minItems": 1,
                                 "items": {"$ref": "#/components/schemas/ThreadInput"},
                             },
                         ]

@@ -308,9 +308,57 @@ def test_every_answer_has_the_security_headers(client: FlaskClient, path: str) -
     [
         "/threads/..%2F..%2F..%2Fetc%2Fpasswd",
         "/entries/%2Fetc%2Fpasswd",
-        "/entries/..%2Findex%2F_MAIN_1.toc/similar",
+        "/entries/..%2Findex%2F_threadsearch_1.toc/similar",
     ],
 )
-def test_ids_that_look_like_paths_are_only_ids(client: FlaskClient, path: str) -> None:
+def test_paths_in_ids_match_no_route(client: FlaskClient, path: str) -> None:
     body = problem(client.get(path), 404)
-    assert body["title"] in ("Not found", "Not Found")
+    assert body["title"] == "Not Found"
+
+
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [
+        ("/threads/..", "no thread with id '..'"),
+        ("/entries/..", "no entry with id '..'"),
+        ("/entries/_threadsearch_1.toc", "no entry with id '_threadsearch_1.toc'"),
+    ],
+)
+def test_ids_that_look_like_files_are_only_ids(
+    client: FlaskClient, path: str, detail: str
+) -> None:
+    body = problem(client.get(path), 404)
+    assert body["title"] == "Not found" and body["detail"].startswith(detail)
+
+
+PAYLOAD = "<script>alert(1)</script> \"onmouseover=\"alert('x')\" <img src=x onerror=alert(2)>"
+
+
+def test_payloads_in_written_threads_come_back_escaped(
+    seed_index_copy: Path, make_client: Any
+) -> None:
+    client = make_client(seed_index_copy, API_TOKEN=TOKEN)
+    thread = {
+        "title": f"kettle {PAYLOAD}",
+        "entries": [
+            {"kind": "post", "position": 0, "title": f"kettle {PAYLOAD}",
+             "body": f"A kettle {PAYLOAD} descaled.", "author": PAYLOAD},
+            {"kind": "comment", "position": 1, "body": "Agreed about the kettle.",
+             "quoted": f"kettle {PAYLOAD}", "author": f"Ann {PAYLOAD}"},
+        ],
+    }  # fmt: skip
+    posted = client.post("/threads", json=thread, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert posted.status_code == 201
+    for query in ("kettle", "script", "onerror", "alert"):
+        body = client.get(f"/search?q={query}").get_json()
+        assert body["total"] >= 1, query
+        for hit in body["hits"]:
+            for html in [hit["snippet"], *hit["highlights"].values()]:
+                markup = html.replace("<mark>", "").replace("</mark>", "")
+                assert "<" not in markup and '"' not in markup and "'" not in markup, html
+            # Names and titles are data, not HTML: given back as sent, in JSON.
+            assert hit["author"] in (PAYLOAD, f"Ann {PAYLOAD}")
+            assert hit["thread_title"] == f"kettle {PAYLOAD}"
+    answer = client.get("/search?q=kettle")
+    assert answer.mimetype == "application/json"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
