@@ -44,7 +44,10 @@ _DATE_OR_TIME: dict[str, Any] = {
 class SearchArgsSchema(_Strict):
     q = fields.String(
         load_default="",
-        validate=validate.Length(max=DEFAULT_LIMITS.max_query_chars),
+        validate=validate.Length(
+            max=DEFAULT_LIMITS.max_query_chars,
+            error="Longer than the limit max_query_chars={max}.",
+        ),
         metadata={
             "description": "Query text; empty browses. At most "
             f"{DEFAULT_LIMITS.max_terms} terms, {DEFAULT_LIMITS.max_nesting} levels of "
@@ -74,7 +77,9 @@ class SearchArgsSchema(_Strict):
     facet = fields.List(
         fields.String(validate=validate.OneOf(FACETS)),
         load_default=list,
-        validate=validate.Length(max=len(FACETS)),
+        validate=validate.Length(
+            max=len(FACETS), error="More facets than the limit max_facets={max}."
+        ),
     )
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))

@@ -86,11 +86,14 @@ def _get(port: int, query: str) -> tuple[int, dict[str, Any], float]:
     body = response.read()
     elapsed = (time.perf_counter() - started) * 1000
     connection.close()
-    return response.status, json.loads(body), elapsed
+    try:
+        return response.status, json.loads(body), elapsed
+    except ValueError:  # gunicorn's own answers (a request line over 4,094 bytes: 414)
+        return response.status, {"title": f"{response.reason} (gunicorn, not JSON)"}, elapsed
 
 
 def _answer(status: int, body: dict[str, Any]) -> str:
-    if status == 200:
+    if status == 200 and "total" in body:
         flag = ", partial" if body.get("partial") else ""
         return f"{body['total']:,} hits{flag}"
     errors = body.get("errors") if isinstance(body.get("errors"), dict) else {}

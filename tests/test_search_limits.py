@@ -17,14 +17,15 @@ from threadsearch.query.limits import DEFAULT_LIMITS, QueryLimits
 
 #: (query string, the limit it breaks, the value the request asked for)
 BREACHES = [
-    ("q=" + "x" * 2001, "max_query_chars", 2001),
     ("q=" + "+OR+".join(f"w{i}" for i in range(65)), "max_terms", 65),
     ("q=" + "(" * 33 + "refugee" + ")" * 33, "max_nesting", 33),
     ("q=refugee~3", "max_fuzzy_distance", 3),
     ("q=refugee~9", "max_fuzzy_distance", 9),
+    ("q=*ugee", "allow_leading_wildcard", 1),
+    ("q=%3Fefugee", "allow_leading_wildcard", 1),
     ("page=1000000000", "max_depth", 10_000_000_000),
     ("page=101&per_page=100", "max_depth", 10_100),
-    ("q=refugee&" + "&".join(["facet=kind"] * 10), "max_facets", 10),
+    # The document's maxLength answers first over HTTP; the library names its own limit.
 ]
 
 
@@ -42,6 +43,27 @@ def test_each_breach_is_a_400_naming_the_limit(
     assert f"over the limit {limit}=" in body["detail"]
 
 
+@pytest.mark.parametrize(
+    ("query", "parameter", "message"),
+    [
+        ("q=" + "x" * 2001, "q", "Longer than the limit max_query_chars=2000."),
+        ("q=lm&" + "&".join(["facet=kind"] * 10), "facet",
+         "More facets than the limit max_facets=9."),
+    ],
+)  # fmt: skip
+def test_the_document_states_some_limits_and_names_them(
+    client: FlaskClient, query: str, parameter: str, message: str
+) -> None:
+    response = client.get(f"/search?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["errors"] == {parameter: [message]}
+
+
+def test_the_library_names_the_length_limit(index: ThreadIndex) -> None:
+    with pytest.raises(QueryLimitError, match="over the limit max_query_chars=10"):
+        search(index, SearchRequest(q="x" * 11), limits=QueryLimits(max_query_chars=10))
+
+
 def test_the_limits_are_the_documented_defaults() -> None:
     assert DEFAULT_LIMITS == QueryLimits(
         max_query_chars=2000,
@@ -49,6 +71,8 @@ def test_the_limits_are_the_documented_defaults() -> None:
         max_nesting=32,
         max_expansion=2000,
         max_fuzzy_distance=2,
+        fuzzy_prefix=2,
+        allow_leading_wildcard=False,
         max_depth=10_000,
     )
 

@@ -77,6 +77,7 @@ from .limits import (
     DEFAULT_LIMITS,
     Budget,
     QueryLimits,
+    bound_fuzzy,
     check_paging,
     check_query,
     check_text,
@@ -220,6 +221,7 @@ def _search(
     columns = columns_for(index)
     q = parse_query(request.q, _SCHEMA, query_langs(request, columns))
     check_query(q, searcher.reader(), limits)
+    bound_fuzzy(q, limits)
     matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
     scoring = index.cache("scoring", lambda _: ScoringCache(columns.doc_count))
@@ -296,7 +298,7 @@ def _rank(
     thread_codes = plan.columns.keyword[THREAD].codes
     collapsed: dict[int, int] = {}
     total = int(np.count_nonzero(plan.selected))
-    by_relevance = request.sort == "relevance" and not isinstance(plan.query, wq.Every)
+    by_relevance = request.sort == "relevance" and not _matches_all(plan.query)
     if by_relevance and plan.query is wq.NullQuery:
         return [], [], [], 0, {}
     if request.collapse == "thread":
@@ -320,6 +322,13 @@ def _rank(
         [round(-k, 4) for k in keys] if by_relevance else [None] * len(docnums)
     )
     return docnums, page_scores, keys, total, collapsed
+
+
+def _matches_all(q: wq.Query) -> bool:
+    """``*`` (an Every per text field) or an empty query: browsing, in date order."""
+    if isinstance(q, wq.Every):
+        return True
+    return isinstance(q, wq.Or) and all(isinstance(sub, wq.Every) for sub in q.subqueries)
 
 
 def _time_keys(plan: _Plan, docs: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -43,6 +43,12 @@ class QueryLimits:
     max_expansion: int = 2_000
     #: Edit distance of a fuzzy term (``word~2``).
     max_fuzzy_distance: int = 2
+    #: Leading characters a fuzzy term keeps exactly (``word~2/3`` asks for more): with
+    #: none, Whoosh compares the word with every term of the field.
+    fuzzy_prefix: int = 2
+    #: A wildcard may not start with ``*`` or ``?`` (as Lucene's parser by default): a
+    #: leading one makes Whoosh read every term of the field. ``*`` alone browses.
+    allow_leading_wildcard: bool = False
     #: ``page * per_page``: how deep offset paging may go (a cursor goes further).
     max_depth: int = 10_000
 
@@ -83,7 +89,12 @@ def check_query(q: wq.Query, reader: Any, limits: QueryLimits) -> None:
                     limits.max_fuzzy_distance,
                     f"the edit distance of {leaf.text}~{leaf.maxdist}",
                 )
-        elif isinstance(leaf, wq.PatternQuery):
+        elif isinstance(leaf, wq.Wildcard) and leaf.text[:1] in ("*", "?"):
+            if not limits.allow_leading_wildcard:
+                raise QueryLimitError(
+                    "allow_leading_wildcard", 1, 0, f"the leading wildcards of {leaf.text}"
+                )
+        if isinstance(leaf, wq.PatternQuery):
             # Prefix and Wildcard: the expansion Whoosh would OR together, counted
             # only up to one past the limit.
             count = sum(1 for _ in islice(leaf._btexts(reader), limits.max_expansion + 1))
@@ -94,6 +105,13 @@ def check_query(q: wq.Query, reader: Any, limits: QueryLimits) -> None:
                     limits.max_expansion,
                     f"the number of {leaf.field()} terms {_shown(leaf)} expands to (at least)",
                 )
+
+
+def bound_fuzzy(q: wq.Query, limits: QueryLimits) -> None:
+    """Make every fuzzy term of ``q`` keep at least ``limits.fuzzy_prefix`` characters."""
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.FuzzyTerm) and leaf.prefixlength < limits.fuzzy_prefix:
+            leaf.prefixlength = limits.fuzzy_prefix
 
 
 def _shown(leaf: wq.PatternQuery) -> str:
