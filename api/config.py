@@ -42,7 +42,7 @@ SETTINGS = (
     Setting("MAX_TERMS", 64, "Most words and field:value terms in a query."),
     Setting("MAX_NESTING", 32, "Deepest nesting of parentheses in a query."),
     Setting("MAX_EXPANSION", 2000, "Most index terms one wildcard or prefix may match."),
-    Setting("MAX_FUZZY_DISTANCE", 2, "Largest edit distance of a fuzzy term (word~2)."),
+    Setting("MAX_FUZZY_DISTANCE", 1, "Largest edit distance of a fuzzy term (word~1)."),
     Setting("MAX_DEPTH", 10000, "Deepest offset paging (page * per_page); cursors go on."),
 )
 

@@ -46,6 +46,7 @@ HOSTILE: list[tuple[str, str]] = [
     ("`r?g*ion` (wildcard)", _q("r?g*ion")),
     ("`regression~9` (fuzzy, distance 9)", _q("regression~9")),
     ("`regression~2` (fuzzy, distance 2)", _q("regression~2")),
+    ("`regression~1` (fuzzy, distance 1)", _q("regression~1")),
     ("1,000 OR terms", _q(" OR ".join(f"w{i}" for i in range(1000)))),
     ("100 OR terms (short)", _q(" OR ".join(f"w{i}" for i in range(100)))),
     ("60 OR terms of common words", _q(" OR ".join(["the", "data", "r", "lm", "plot"] * 12))),

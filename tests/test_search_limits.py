@@ -19,7 +19,7 @@ from threadsearch.query.limits import DEFAULT_LIMITS, QueryLimits
 BREACHES = [
     ("q=" + "+OR+".join(f"w{i}" for i in range(65)), "max_terms", 65),
     ("q=" + "(" * 33 + "refugee" + ")" * 33, "max_nesting", 33),
-    ("q=refugee~3", "max_fuzzy_distance", 3),
+    ("q=refugee~2", "max_fuzzy_distance", 2),
     ("q=refugee~9", "max_fuzzy_distance", 9),
     ("q=*ugee", "allow_leading_wildcard", 1),
     ("q=%3Fefugee", "allow_leading_wildcard", 1),
@@ -70,8 +70,8 @@ def test_the_limits_are_the_documented_defaults() -> None:
         max_terms=64,
         max_nesting=32,
         max_expansion=2000,
-        max_fuzzy_distance=2,
-        fuzzy_prefix=2,
+        max_fuzzy_distance=1,
+        fuzzy_prefix=3,
         allow_leading_wildcard=False,
         max_depth=10_000,
     )
@@ -81,7 +81,7 @@ def test_at_each_limit_the_query_runs(client: FlaskClient) -> None:
     for query in (
         "q=" + "+".join(["refugee"] * 64),
         "q=" + "(" * 32 + "refugee" + ")" * 32,
-        "q=refugee~2",
+        "q=refugee~1",
         "page=100&per_page=100",
     ):
         assert client.get(f"/search?{query}").status_code == 200, query

@@ -41,11 +41,11 @@ class QueryLimits:
     max_nesting: int = 32
     #: Index terms one wildcard or prefix (``a*``, ``*ing``) may expand to.
     max_expansion: int = 2_000
-    #: Edit distance of a fuzzy term (``word~2``).
-    max_fuzzy_distance: int = 2
+    #: Edit distance of a fuzzy term (``word~1``): at 2, one term costs seconds on R-help.
+    max_fuzzy_distance: int = 1
     #: Leading characters a fuzzy term keeps exactly (``word~2/3`` asks for more): with
     #: none, Whoosh compares the word with every term of the field.
-    fuzzy_prefix: int = 2
+    fuzzy_prefix: int = 3
     #: A wildcard may not start with ``*`` or ``?`` (as Lucene's parser by default): a
     #: leading one makes Whoosh read every term of the field. ``*`` alone browses.
     allow_leading_wildcard: bool = False
