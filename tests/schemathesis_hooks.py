@@ -24,15 +24,16 @@ from threadsearch.errors import (
     SourceFormatError,
 )
 from threadsearch.query.filters import parse_bound, time_value
-from threadsearch.query.limits import DEFAULT_LIMITS, check_paging, check_text
+from threadsearch.query.limits import DEFAULT_LIMITS, check_paging, check_query, check_text
 from threadsearch.query.parse import parse_query
 from threadsearch.schema import build_schema
 from threadsearch.sources.base import SourceContext
 from threadsearch.sources.jsonl import thread_from_dict
 from threadsearch.writes import validate_threads
-from whoosh import query as wq
+from whoosh.filedb.filestore import RamStorage
 
 _SCHEMA = build_schema()
+_EMPTY = RamStorage().create_index(_SCHEMA).reader()
 
 
 def _is_search(ctx: Any) -> bool:
@@ -69,14 +70,15 @@ def filter_case(ctx: Any, case: Any) -> bool:
 
 
 def _too_fuzzy(text: str) -> bool:
+    """Whether the text breaks a limit of its parsed query (fuzzy distance, a leading
+    wildcard), checked by the library against an empty index."""
     try:
-        parsed = parse_query(text, _SCHEMA, ["en", None])
+        check_query(parse_query(text, _SCHEMA, ["en", None]), _EMPTY, DEFAULT_LIMITS)
+    except QueryLimitError:
+        return True
     except QuerySyntaxError:
         return False
-    return any(
-        isinstance(leaf, wq.FuzzyTerm) and leaf.maxdist > DEFAULT_LIMITS.max_fuzzy_distance
-        for leaf in parsed.leaves()
-    )
+    return False
 
 
 def _ordered_dates(since: Any, until: Any) -> bool:
