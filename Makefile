@@ -10,7 +10,7 @@ INDEX  ?= index_data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test index lint bench clean screenshots
+.PHONY: serve test index lint bench bench-abuse clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ screenshots: $(VENV)/.installed
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Hostile queries against a real server on R-help 2005 (see bench/abuse.py).
+bench-abuse: $(VENV)/.installed
+	$(BIN)/python -m bench.abuse $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(INDEX) bench/out bench/scratch .pytest_cache

@@ -237,6 +237,9 @@ def _bound(end: bool) -> Callable[[click.Context, click.Parameter, str | None], 
 @click.option("--collapse", type=click.Choice(["thread"]), help="At most one hit per thread.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--cursor", help="The next_cursor a previous search printed: the page after it."
+)
 @index_option
 @json_option
 def search_command(query: str, index_dir: Path, as_json: bool, **args: Any) -> None:
@@ -266,6 +269,7 @@ def search_command(query: str, index_dir: Path, as_json: bool, **args: Any) -> N
         page=args["page"],
         per_page=args["per_page"],
         collapse=args["collapse"],
+        cursor=args["cursor"],
     )
     try:
         with open_index(index_dir) as index:
@@ -301,6 +305,8 @@ def _print_result(body: dict[str, Any]) -> None:
         click.echo(f"\n{name}: {values}" + (" …" if facet["truncated"] else ""))
     if body.get("suggestion"):
         click.echo(f"\nDid you mean: {body['suggestion']}")
+    if body.get("next_cursor"):
+        click.echo(f"\nNext page: --cursor {body['next_cursor']}")
 
 
 def _terminal(snippet: str) -> str:
@@ -447,6 +453,9 @@ def serve(host: str, port: int, workers: int, threads: int, index_dir: Path) -> 
       threadsearch serve --workers 2 --threads 8
       curl '127.0.0.1:8000/search?q=bounty+hunters&facet=kind'
       curl '127.0.0.1:8000/openapi.json'
+
+    An empty or missing index folder is served too: /readyz answers 503 until an
+    ingest creates the index there.
     """
     from . import create_app
     from .server import serve as run
@@ -454,5 +463,7 @@ def serve(host: str, port: int, workers: int, threads: int, index_dir: Path) -> 
     try:
         open_index(index_dir).close()
     except SearchError as error:
-        _fail(error)
+        # Serve anyway: /readyz answers 503 with this reason until an ingest creates
+        # the index, then 200, without a restart.
+        click.echo(f"threadsearch: not ready yet: {error}", err=True)
     run(create_app({"INDEX": str(index_dir)}), host, port, workers, threads)

@@ -12,6 +12,7 @@ The tree::
     ├── StrictIngestError      a strict ingest met warnings, so wrote nothing
     ├── NotFoundError          no thread or entry with that id
     ├── QuerySyntaxError       the query text cannot be read
+    ├── QueryLimitError        a query breaks a documented limit: names the limit
     └── InvalidFilterError     a filter, facet or sort value is not one we know
 
 Third-party exceptions are converted where the dependency is used (``raise ... from``).
@@ -125,3 +126,20 @@ class QuerySyntaxError(SearchError):
 
 class InvalidFilterError(SearchError):
     """A filter, facet, or sort value is not valid."""
+
+
+class QueryLimitError(SearchError):
+    """A search breaks one of the documented limits (:mod:`threadsearch.query.limits`).
+
+    ``limit`` is the limit's name (``max_query_chars``, ``max_terms``...), ``maximum``
+    its value and ``value`` what the request asked for.
+    """
+
+    def __init__(self, limit: str, value: int, maximum: int, what: str) -> None:
+        super().__init__(
+            f"{what} is {value}, over the limit {limit}={maximum}",
+            hint="See the README, \"Limits\".",
+        )
+        self.limit = limit
+        self.value = value
+        self.maximum = maximum
