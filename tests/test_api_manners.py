@@ -104,13 +104,13 @@ def test_readyz_is_503_when_the_index_cannot_be_read(
     (seed_index_copy / "threadsearch.json").write_text('{"schema_version": 3}')
     body = problem(make_client(seed_index_copy).get("/readyz"), 503)
     assert body["title"] == "Index needs rebuilding"
-    assert "has schema version 3, this threadsearch reads version 4" in body["detail"]
+    assert f"has schema version 3, this threadsearch reads version {SCHEMA_VERSION}" in body["detail"]
 
 
 def test_version_names_the_package_and_index_format(client: FlaskClient) -> None:
     body = client.get("/version").get_json()
     assert body == {"package": version("threadsearch"), "index_format": SCHEMA_VERSION}
-    assert SCHEMA_VERSION == 4
+    assert SCHEMA_VERSION == 5
 
 
 def test_serve_on_an_empty_folder_turns_ready_after_an_ingest(tmp_path: Path) -> None:
