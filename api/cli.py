@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from threadsearch.errors import IndexBusyError, SearchError
 from threadsearch.index import open_index
-from threadsearch.ingest import IngestOptions, Progress, ingest_paths
+from threadsearch.ingest import DEFAULT_BATCH_ENTRIES, IngestOptions, Progress, ingest_paths
 from threadsearch.locations import default_index_dir
 from threadsearch.model import SearchRequest
 from threadsearch.query.engine import SORTS, get_entry, get_thread, search, stats
@@ -87,6 +87,17 @@ def main() -> None:
     metavar="SECONDS",
     help="If another writer holds the index, wait this long for it (else exit 75).",
 )
+@click.option(
+    "--atomic", is_flag=True, help="One commit for everything: all or nothing, no skipping."
+)
+@click.option(
+    "--batch-entries",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BATCH_ENTRIES,
+    show_default=True,
+    metavar="N",
+    help="Commit after the file that brings the batch to N entries.",
+)
 @index_option
 @json_option
 def ingest(
@@ -97,6 +108,8 @@ def ingest(
     base_url: str | None,
     quiet: bool,
     wait: float,
+    atomic: bool,
+    batch_entries: int,
     index_dir: Path,
     as_json: bool,
 ) -> None:
@@ -105,8 +118,12 @@ def ingest(
     The format of each file is detected from its content: text (scraped blog pages),
     wxr (WordPress), disqus, feed (RSS/Atom comment feeds), html (saved pages), mail
     (mbox and pipermail), jsonl (threadsearch's own), stackexchange (Posts.xml).
-    Re-ingesting a file replaces its entries. All files go in one commit: if any
-    fails, the index is left exactly as it was.
+    Re-ingesting a file replaces its entries. Files go in in batches, a commit every
+    --batch-entries entries, and the index records which files it holds: a run
+    that is killed or fails at a file keeps the batches committed before, and the
+    same command run again skips those files (unless the index was written to
+    meanwhile) and reads the rest. With --atomic, all files go in one commit: if
+    any fails, the index is left exactly as it was.
 
     One writer at a time: if another (an ingest, the server answering POST /threads)
     holds the index, ingest waits up to --wait seconds for it, then gives up, writing
@@ -118,14 +135,16 @@ def ingest(
       threadsearch ingest ../archives/r-help/ --index /tmp/rhelp --wait 60
 
     \b
-    Exit status: 0 done, 1 error (nothing written), 2 bad usage,
-    75 the index is busy (nothing written; try again).
+    Exit status: 0 done, 1 error (the failing batch not written), 2 bad usage,
+    75 the index is busy (the waiting batch not written; run the same command again).
     """
     try:
         zone = ZoneInfo(tz) if tz else None
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone") from None
-    options = IngestOptions(fmt, zone, include_hidden, base_url, wait=wait)
+    options = IngestOptions(
+        fmt, zone, include_hidden, base_url, wait=wait, atomic=atomic, batch_entries=batch_entries
+    )
     progress = _progress(quiet, wait)
     try:
         index = open_index(index_dir, create=True)
@@ -139,6 +158,7 @@ def ingest(
         progress.close()
     summary = {
         "files": len(report.files),
+        "skipped": len(report.skipped),
         "threads": report.threads,
         "entries": report.entries,
         "warnings": report.warnings,
@@ -149,8 +169,8 @@ def ingest(
     else:
         click.echo(
             f"Indexed {report.entries} entries in {report.threads} threads "
-            f"from {len(report.files)} files into {index_dir} "
-            f"({len(report.warnings)} warnings)."
+            f"from {len(report.files) - len(report.skipped)} files into {index_dir} "
+            f"({len(report.skipped)} files already in, skipped; {len(report.warnings)} warnings)."
         )
 
 

@@ -19,15 +19,16 @@ segment, deleted there, and merged with the later one (see :func:`merge_document
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
-from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
@@ -57,7 +58,7 @@ LOCK_POLL = 0.05
 def open_writer(
     ix: Any, *, wait: float = 0.0, on_busy: Callable[[], None] | None = None, **options: Any
 ) -> Any:
-    """``ix.writer(**options)``, holding the index's write lock, or :class:`IndexBusyError`.
+    """A Whoosh writer holding the index's write lock, or :class:`IndexBusyError`.
 
     Whoosh lets one writer at a time hold an index (a lock file, released when its
     process ends). When another writer (a thread, a ``threadsearch ingest``, a server
@@ -67,17 +68,24 @@ def open_writer(
     """
     deadline = time.monotonic() + max(wait, 0.0)
     waited = False
-    while True:
-        try:
-            return ix.writer(**options)
-        except LockError:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise busy_error(str(ix.storage.folder), wait) from None
-            if on_busy is not None and not waited:
-                on_busy()
-            waited = True
-            time.sleep(min(LOCK_POLL, left))
+    # The lock is taken here and handed to the writer, so that a writer failing to start
+    # (its first files cannot be created on a full disk) still releases it.
+    lock = ix.lock("WRITELOCK")
+    while not lock.acquire(False):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise busy_error(str(ix.storage.folder), wait) from None
+        if on_busy is not None and not waited:
+            on_busy()
+        waited = True
+        time.sleep(min(LOCK_POLL, left))
+    try:
+        writer = SegmentWriter(ix, _lk=False, **options)
+    except BaseException:
+        lock.release()
+        raise
+    writer.writelock = lock
+    return writer
 
 
 def busy_error(directory: str, wait: float) -> IndexBusyError:
@@ -117,6 +125,25 @@ def merge_documents(
     return merged
 
 
+def close_files(writer: Any) -> None:
+    """Close every file a failed writer still holds open (Whoosh's failed cancel leaves
+    its new segment's files open): the file objects reachable from its attributes."""
+    seen: set[int] = set()
+    todo: list[Any] = [writer]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, io.IOBase):
+            with suppress(OSError):
+                item.close()  # closes the descriptor even when the flush fails
+        elif isinstance(item, dict | list | tuple):
+            todo.extend(item.values() if isinstance(item, dict) else item)
+        elif type(item).__module__.startswith(("whoosh", "threadsearch")):
+            todo.extend(getattr(item, "__dict__", {}).values())
+
+
 def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -> Any:
     """In a worker process: write one batch as an unpublished segment, return it."""
     import whoosh.index as whoosh_index
@@ -126,9 +153,13 @@ def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -
     # into memory when a searcher opens it (4 GB per serving worker on R-help); plain
     # files are read on demand.
     writer = SegmentWriter(ix, _lk=False, limitmb=POOL_MB, compound=False)
-    for doc in docs:
-        writer.add_document(**doc)
-    segment = writer._finalize_segment()
+    try:
+        for doc in docs:
+            writer.add_document(**doc)
+        segment = writer._finalize_segment()
+    except BaseException:
+        close_files(writer)  # the caller removes the files
+        raise
     # Facet and filter columns for this segment, saved beside it while its files are
     # warm in the page cache (see threadsearch.query.columns).
     from .query.columns import write_sidecar
@@ -164,6 +195,11 @@ class BatchWriter:
         self._docs: list[dict[str, Any]] = []  # the batch being collected
         # entry id -> (batch number, position in the batch, thread size)
         self._where: dict[str, tuple[int, int, int]] = {}
+
+    @property
+    def generation(self) -> int:
+        """The generation :meth:`commit` writes."""
+        return int(self._main.generation)
 
     @property
     def entry_count(self) -> int:
@@ -232,7 +268,8 @@ class BatchWriter:
         for future in self._pending:
             future.cancel()
         self._shutdown()
-        self._main.cancel()
+        if not self._main.is_closed:  # a failed commit has closed it already
+            self._main.cancel()
 
     def _shutdown(self) -> None:
         if self._pool is not None:
