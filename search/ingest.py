@@ -34,6 +34,7 @@ from .quotes import separate_quotes
 from .schema import META_FILE
 from .sources import SNIFF_BYTES, CompanionFileError, Format, detect_format, get_source
 from .sources.base import SourceContext
+from .writer import let_waiters_in
 
 #: Entries per commit of a batched ingest: a re-run after a crash repeats at most this
 #: many; each commit adds a segment or two to the index.
@@ -234,6 +235,8 @@ class _BatchedIngest:
     def run(self) -> IngestReport:
         generation = self.index.whoosh.latest_generation()
         while self.next < len(self.todo):
+            if generation >= 0 and self.next:
+                let_waiters_in(self.index.whoosh)
             batch: dict[str, dict[str, Any]] = {}
             part = self.index.ingest(
                 self._batch(batch),

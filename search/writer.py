@@ -22,11 +22,13 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import suppress
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from whoosh.reading import SegmentReader
@@ -53,6 +55,8 @@ BATCH_DOCUMENTS = 10_000
 POOL_MB = 128
 #: Seconds between two tries for the write lock while waiting for another writer.
 LOCK_POLL = 0.05
+#: Name prefix of the marker a writer waiting for the lock leaves in the index folder.
+WAITING_PREFIX = ".threadsearch-waiting-"
 
 
 def open_writer(
@@ -71,14 +75,22 @@ def open_writer(
     # The lock is taken here and handed to the writer, so that a writer failing to start
     # (its first files cannot be created on a full disk) still releases it.
     lock = ix.lock("WRITELOCK")
-    while not lock.acquire(False):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise busy_error(str(ix.storage.folder), wait) from None
-        if on_busy is not None and not waited:
-            on_busy()
-        waited = True
-        time.sleep(min(LOCK_POLL, left))
+    folder = Path(ix.storage.folder)
+    marker = folder / f"{WAITING_PREFIX}{os.getpid()}-{threading.get_ident()}"
+    try:
+        while not lock.acquire(False):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise busy_error(str(folder), wait) from None
+            if not waited:
+                marker.touch()  # see let_waiters_in
+                if on_busy is not None:
+                    on_busy()
+            waited = True
+            time.sleep(min(LOCK_POLL, left))
+    finally:
+        if waited:
+            marker.unlink(missing_ok=True)
     try:
         writer = SegmentWriter(ix, _lk=False, **options)
     except BaseException:
@@ -86,6 +98,19 @@ def open_writer(
         raise
     writer.writelock = lock
     return writer
+
+
+def let_waiters_in(ix: Any) -> None:
+    """Between two commits of one run: if another writer is waiting for the lock, give
+    it the time of a few of its tries before taking the lock again.
+
+    Whoosh's lock is not fair: a writer that releases it and takes it again at once
+    would starve one polling every :data:`LOCK_POLL` s. Waiting writers leave a marker
+    file in the index folder (dot-named, so Whoosh's cleanup leaves it alone).
+    """
+    folder = Path(ix.storage.folder)
+    if any(folder.glob(f"{WAITING_PREFIX}*")):
+        time.sleep(3 * LOCK_POLL)
 
 
 def busy_error(directory: str, wait: float) -> IndexBusyError:
