@@ -99,7 +99,7 @@ from ..model import (
     to_utc,
 )
 from ..text import html_to_text, repair_text
-from .base import SourceContext
+from .base import MAX_LINE_BYTES, SourceContext, long_line_error
 
 _MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 _DAYS = "Mon|Tue|Wed|Thu|Fri|Sat|Sun"
@@ -225,6 +225,8 @@ def _split_messages(stream: BinaryIO, context: SourceContext) -> Iterator[_RawMe
     separator = b""
     started = False
     for number, line in enumerate(stream, start=1):
+        if len(line) > MAX_LINE_BYTES:
+            raise long_line_error(context.path, number, len(line))
         if line.startswith(b"From ") and (match := _SEPARATOR.match(line)):
             if started:
                 yield _RawMessage(start, separator.decode("latin-1"), b"".join(lines))
