@@ -49,6 +49,8 @@ def test_malformed_input_parses_or_raises_a_search_error(fmt: str) -> None:
 FOUND = {
     # urllib's "Invalid IPv6 URL" ValueError escaped the feed parser (bench/fuzz.py, feed).
     "feed-invalid-ipv6-link.rss.xml": "a link cannot be read as a URL: Invalid IPv6 URL",
+    # json's RecursionError on 3,000 brackets opening a line escaped the JSONL parser.
+    "jsonl-nested-arrays.jsonl": "invalid JSON: arrays or objects nested too deep",
 }
 
 
@@ -57,7 +59,8 @@ def test_inputs_the_fuzzer_found_raise_a_clear_error(name: str) -> None:
     path = DATA / "fuzz" / name
     with pytest.raises(SourceFormatError) as caught:
         parse_all(name.split("-")[0], path.read_bytes(), name)
-    assert str(caught.value).startswith(f"{name}: {FOUND[name]}")
+    assert FOUND[name] in str(caught.value)
+    assert str(caught.value).startswith(name)
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -99,8 +102,9 @@ def _hostile(fmt: str, case: str) -> bytes:
         return seed[:middle] + b"\xff\xfe\xc3\x28\xed\xa0\x80" + seed[middle:]
     if case == "nul_bytes":
         return seed[:middle] + b"\x00" * 64 + seed[middle:]
-    opening, closing = (b"[", b"]") if fmt == "jsonl" else (b"<div>", b"</div>")
-    return seed[:middle] + opening * 10_000 + closing * 10_000 + seed[middle:]
+    if fmt == "jsonl":  # at the start of a line, where JSON reads it
+        return b"[" * 10_000 + b"]" * 10_000 + b"\n" + seed
+    return seed[:middle] + b"<div>" * 10_000 + b"</div>" * 10_000 + seed[middle:]
 
 
 @pytest.mark.parametrize("fmt", ["text", "mail"])
