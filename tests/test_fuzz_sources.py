@@ -7,6 +7,8 @@ UTF-8, NUL bytes and 10,000-deep nesting.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from threadsearch.errors import SearchError, SourceFormatError
@@ -61,6 +63,16 @@ def test_inputs_the_fuzzer_found_raise_a_clear_error(name: str) -> None:
         parse_all(name.split("-")[0], path.read_bytes(), name)
     assert FOUND[name] in str(caught.value)
     assert str(caught.value).startswith(name)
+
+
+def test_a_mail_subject_with_a_charset_that_is_none_is_kept_as_written() -> None:
+    # make_header's CharsetError escaped the mail parser on '=?\x80tf-8?q?...?='.
+    name = "mail-bad-charset-encoded-word.txt"
+    data = (DATA / "fuzz" / name).read_bytes()
+    original = (DATA / "mail" / "r-help-2026-07.txt").read_bytes()
+    separators = re.compile(rb"^From .+  \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$", re.M)
+    messages = len(separators.findall(original))
+    assert parse_all("mail", data, name) == parse_all("mail", original) == messages == 18
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -78,7 +78,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from email import policy
-from email.errors import HeaderParseError
+from email.errors import CharsetError, HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser, Parser
@@ -336,8 +336,8 @@ def _header_text(value: str | None) -> str:
     if "=?" in value:
         try:
             value = str(make_header(decode_header(value)))
-        except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
-            pass
+        except (HeaderParseError, CharsetError, LookupError, UnicodeDecodeError, ValueError):
+            pass  # an encoded word we cannot read (a charset name that is not one): as is
     return " ".join(value.split())
 
 
