@@ -10,7 +10,7 @@ INDEX  ?= index_data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test index lint bench bench-abuse clean screenshots
+.PHONY: serve test index lint bench bench-abuse bench-faults bench-load fuzz clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,22 @@ bench: $(VENV)/.installed-bench
 # Hostile queries against a real server on R-help 2005 (see bench/abuse.py).
 bench-abuse: $(VENV)/.installed
 	$(BIN)/python -m bench.abuse $(BENCH_ARGS)
+
+# Faults and load (README "Faults and limits"); R-help from ../shared/corpora/bulk.
+#   make bench-faults   re-run after an ingest killed at 90% vs a clean run
+#   make bench-load     8 clients: requests/s, p50/p99, alone and during a 50,000-entry ingest
+#   make fuzz           every parser fuzzed FUZZ_MINUTES minutes, and its growth with size
+FUZZ_MINUTES ?= 10
+LOAD_ARGS    ?= --glob 'r-help-1999-*' --more 'r-help-200[3-5]-*' --seconds 60
+
+bench-faults: $(VENV)/.installed
+	$(BIN)/python -m bench.faults $(BENCH_ARGS)
+
+bench-load: $(VENV)/.installed
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+fuzz: $(VENV)/.installed
+	FUZZ_MINUTES=$(FUZZ_MINUTES) $(BIN)/python -m bench.fuzz
 
 clean:
 	rm -rf $(VENV) $(INDEX) bench/out bench/scratch .pytest_cache

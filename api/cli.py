@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from threadsearch.errors import IndexBusyError, SearchError
 from threadsearch.index import open_index
-from threadsearch.ingest import IngestOptions, Progress, ingest_paths
+from threadsearch.ingest import DEFAULT_BATCH_ENTRIES, IngestOptions, Progress, ingest_paths
 from threadsearch.locations import default_index_dir
 from threadsearch.model import IngestSummary, SearchRequest
 from threadsearch.query.engine import SORTS, get_entry, get_thread, search, stats
@@ -88,6 +88,17 @@ def main() -> None:
     help="If another writer holds the index, wait this long for it (else exit 75).",
 )
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, if any file gives a warning.")
+@click.option(
+    "--atomic", is_flag=True, help="One commit for everything: all or nothing, no skipping."
+)
+@click.option(
+    "--batch-entries",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BATCH_ENTRIES,
+    show_default=True,
+    metavar="N",
+    help="Commit after the file that brings the batch to N entries.",
+)
 @index_option
 @json_option
 def ingest(
@@ -99,6 +110,8 @@ def ingest(
     quiet: bool,
     wait: float,
     strict: bool,
+    atomic: bool,
+    batch_entries: int,
     index_dir: Path,
     as_json: bool,
 ) -> None:
@@ -107,8 +120,12 @@ def ingest(
     The format of each file is detected from its content: text (scraped blog pages),
     wxr (WordPress), disqus, feed (RSS/Atom comment feeds), html (saved pages), mail
     (mbox and pipermail), jsonl (threadsearch's own), stackexchange (Posts.xml).
-    Re-ingesting a file replaces its entries. All files go in one commit: if any
-    fails, the index is left exactly as it was.
+    Re-ingesting a file replaces its entries. Files go in in batches, a commit every
+    --batch-entries entries, and the index records which files it holds: a run
+    that is killed or fails at a file keeps the batches committed before, and the
+    same command run again skips those files (unless the index was written to
+    meanwhile) and reads the rest. With --atomic, all files go in one commit: if
+    any fails, the index is left exactly as it was.
 
     One writer at a time: if another (an ingest, the server answering POST /threads)
     holds the index, ingest waits up to --wait seconds for it, then gives up, writing
@@ -125,14 +142,24 @@ def ingest(
     into an error: every file is read, the warnings are listed, nothing is written.
 
     \b
-    Exit status: 0 done, 1 error or --strict warnings (nothing written), 2 bad usage,
-    75 the index is busy (nothing written; try again).
+    Exit status: 0 done, 1 error or --strict warnings (the failing batch not
+    written; with --strict or --atomic nothing is), 2 bad usage,
+    75 the index is busy (the waiting batch not written; run the same command again).
     """
     try:
         zone = ZoneInfo(tz) if tz else None
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--timezone") from None
-    options = IngestOptions(fmt, zone, include_hidden, base_url, wait=wait, strict=strict)
+    options = IngestOptions(
+        fmt,
+        zone,
+        include_hidden,
+        base_url,
+        wait=wait,
+        strict=strict,
+        atomic=atomic,
+        batch_entries=batch_entries,
+    )
     progress = _progress(quiet, wait)
     try:
         index = open_index(index_dir, create=True)
@@ -152,7 +179,7 @@ def ingest(
     click.echo(
         f"Indexed {report.entries} entries in {report.threads} threads "
         f"from {len(report.files)} files into {index_dir} "
-        f"({len(report.warnings)} warnings)."
+        f"({len(report.skipped)} files already in, skipped; {len(report.warnings)} warnings)."
     )
 
 
@@ -237,9 +264,7 @@ def _bound(end: bool) -> Callable[[click.Context, click.Parameter, str | None], 
 @click.option("--collapse", type=click.Choice(["thread"]), help="At most one hit per thread.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option(
-    "--cursor", help="The next_cursor a previous search printed: the page after it."
-)
+@click.option("--cursor", help="The next_cursor a previous search printed: the page after it.")
 @index_option
 @json_option
 def search_command(query: str, index_dir: Path, as_json: bool, **args: Any) -> None:

@@ -321,6 +321,13 @@ class IngestSummarySchema(WriteResultSchema):
     warnings = fields.List(fields.String(), metadata={"description": "Every warning."})
     strict = fields.Boolean(metadata={"description": "Whether warnings would have failed it."})
     by_file = fields.List(fields.Nested(FileSummarySchema))
+    skipped = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Files not read: the index's ledger says they are in "
+            "(`threadsearch ingest` only)."
+        },
+    )
 
 
 class ProblemItemSchema(Schema):

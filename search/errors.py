@@ -8,6 +8,7 @@ The tree::
     ├── IndexNotFoundError     no index at the path asked for
     ├── IndexVersionError      the index was written by another schema version
     ├── IndexBusyError         another writer holds the index and did not finish in time
+    ├── IndexWriteError        the index's files could not be written (a full disk)
     ├── ValidationError        threads given to the write API are not valid: names the field
     ├── StrictIngestError      a strict ingest met warnings, so wrote nothing
     ├── NotFoundError          no thread or entry with that id
@@ -78,6 +79,11 @@ class IndexVersionError(SearchError):
 
 class IndexBusyError(SearchError):
     """Another writer (a process or a thread) holds the index's write lock."""
+
+
+class IndexWriteError(SearchError):
+    """Writing the index's files failed (no space left, a quota, an I/O error); the
+    write was cancelled and the index is as it was before it."""
 
 
 class ValidationError(SearchError):

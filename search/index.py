@@ -59,13 +59,14 @@ these modules and in :mod:`.query`.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -77,11 +78,11 @@ from whoosh.index import clean_files
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
-from .errors import IndexNotFoundError, IndexVersionError, SearchError
+from .errors import IndexNotFoundError, IndexVersionError, IndexWriteError, SearchError
 from .model import Thread
 from .query.columns import write_missing_sidecars
 from .schema import INDEX_NAME, META_FILE, SCHEMA_VERSION, THREAD, build_schema, thread_documents
-from .writer import BatchWriter, open_writer
+from .writer import BatchWriter, close_files, open_writer
 
 #: The Whoosh release threadsearch is built and tested against (the ``whoosh3`` fork).
 WHOOSH_VERSION = (3, 54, 0)
@@ -106,6 +107,10 @@ class IngestReport:
     entries: int = 0
     files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Files a batched ingest skipped: the index's ledger says they are in.
+    skipped: list[str] = field(default_factory=list)
+    #: The generation of the ingest's last commit (-1: none).
+    generation: int = -1
 
 
 class Snapshot:
@@ -180,6 +185,7 @@ class _GenerationCaches:
 
 
 _MISSING = object()
+_W = TypeVar("_W")
 #: Attempts at opening a searcher when a commit removes files under it.
 OPEN_ATTEMPTS = 10
 
@@ -430,16 +436,31 @@ class ThreadIndex:
         # Whoosh's default is 128 MB of buffer per writer; a larger pool means fewer,
         # larger segments written and much faster bulk ingest. Not compound, as in
         # .writer: a searcher would read a compound segment whole into memory.
-        writer = open_writer(self._ix, wait=wait, on_busy=on_busy, limitmb=256, compound=False)
+        writer = self._started(
+            lambda: open_writer(self._ix, wait=wait, on_busy=on_busy, limitmb=256, compound=False)
+        )
         try:
             yield writer
-        except BaseException:
-            writer.cancel()
-            self._remove_unused_files()
-            raise
-        else:
             writer.commit()
-            self._after_commit()
+        except BaseException as exc:
+            if not writer.is_closed:  # a failed commit has closed it already
+                _cancel(writer)
+            self._remove_unused_files()
+            if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+                raise write_error(self.path, exc) from exc
+            raise
+        self._after_commit()
+
+    def _started(self, start: Callable[[], _W]) -> _W:
+        """``start()``, a writer; when its first files cannot be written, the files it
+        made removed and :class:`~.errors.IndexWriteError` raised."""
+        try:
+            return start()
+        except OSError as exc:
+            if exc.errno not in _WRITE_ERRNOS:
+                raise
+            self._remove_unused_files()
+            raise write_error(self.path, exc) from exc
 
     def _after_commit(self) -> None:
         # Whoosh may have merged segments: give the new ones their column files now,
@@ -460,6 +481,12 @@ class ThreadIndex:
             generation = self._ix.latest_generation()
             segments = self._ix._segments() if generation >= 0 else []
             clean_files(self._ix.storage, INDEX_NAME, generation, segments)
+            # A table of contents whose write failed (a full disk) stays under its
+            # temporary name, which Whoosh's cleanup does not know.
+            for name in list(self._ix.storage):
+                if name.startswith(f"_{INDEX_NAME}_") and ".toc." in name:
+                    with suppress(OSError):
+                        self._ix.storage.delete_file(name)
         finally:
             lock.release()
 
@@ -479,8 +506,10 @@ class ThreadIndex:
         self._check_writable()
         report = IngestReport()
         thread_ids: set[str] = set()
-        writer = BatchWriter(
-            self._ix, replace_existing=not self._ix.is_empty(), wait=wait, on_busy=on_busy
+        writer = self._started(
+            lambda: BatchWriter(
+                self._ix, replace_existing=not self._ix.is_empty(), wait=wait, on_busy=on_busy
+            )
         )
         try:
             for thread in threads:
@@ -491,11 +520,14 @@ class ThreadIndex:
                 for doc in thread_documents(thread):
                     writer.add(doc, size)
             writer.commit()
-        except BaseException:
-            writer.cancel()
+        except BaseException as exc:
+            _cancel(writer)
             self._remove_unused_files()
+            if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+                raise write_error(self.path, exc) from exc
             raise
         self._after_commit()
+        report.generation = writer.generation
         # A thread or an entry that came twice is one document.
         report.threads, report.entries = len(thread_ids), writer.entry_count
         return report
@@ -619,6 +651,31 @@ def _generation(searcher: Searcher) -> int:
     # An index with no commit yet has no generation; count it as -1.
     generation = searcher.reader().generation()
     return -1 if generation is None else int(generation)
+
+
+def _cancel(writer: Any) -> None:
+    """Cancel a writer; on a full disk, closing its files fails too (Whoosh has then
+    released the lock), and the write is cancelled all the same."""
+    try:
+        writer.cancel()
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRNOS:
+            raise
+        close_files(writer)
+
+
+#: Errors of the device under the index, reported as IndexWriteError.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+def write_error(directory: Path, exc: OSError) -> IndexWriteError:
+    """The error for a write cancelled because the index's files could not be written."""
+    reason = exc.strerror or str(exc)
+    return IndexWriteError(
+        f"the index at {directory} could not be written: {reason}; the write was "
+        "cancelled and the index is as it was",
+        hint="Free some space (or fix the device) and run the same command again.",
+    )
 
 
 def _read_meta(path: Path) -> dict[str, Any]:

@@ -2,14 +2,25 @@
 
 :func:`ingest_paths` expands folders (recursively, in name order), decompresses
 ``.gz`` files, detects each file's format (or takes ``--format``), runs the parser,
-separates quoted text, and feeds the threads to the index in a single commit: if any
+separates quoted text, and feeds the threads to the index.
+
+By default the threads go in in batches: a commit after the file that brings the batch
+to ``batch_entries`` entries, and a record of the files committed in the index's
+ledger (:mod:`.ledger`), so that a re-run after a crash or a failed file skips the
+files already in and reads only the rest. A file that fails cancels its batch only;
+earlier batches stay committed. With ``atomic``, everything goes in one commit: if any
 file fails, nothing is written and the index stays exactly as it was.
+
+Host-less threads (see :mod:`.hosts`) wait for the last batch, and their files are
+recorded only with it, so a re-run reads them again.
 
 It returns an :class:`~threadsearch.model.IngestSummary`: per file, its format, threads,
 entries by kind, entries whose date is unknown, entries merged with a copy from another
-file, and warnings. With ``IngestOptions(strict=True)`` any warning fails the ingest
+file, and warnings, plus the files skipped as already in. With
+``IngestOptions(strict=True)`` any warning fails the ingest
 (:class:`~threadsearch.errors.StrictIngestError`, listing them all) and nothing is
-written: every file is still read first, so the error names every warning.
+written: a strict ingest is one commit, and every file is read first, so the error
+names every warning.
 """
 
 from __future__ import annotations
@@ -22,16 +33,22 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .errors import SearchError, SourceFormatError, StrictIngestError, UnknownFormatError
 from .hosts import HostResolver, is_hostless
-from .index import ThreadIndex
+from .index import IngestReport, ThreadIndex
+from .ledger import file_key, read_ledger, record_files, recorded_urls
 from .model import FileSummary, IngestSummary, Thread
 from .quotes import separate_quotes
 from .schema import META_FILE
 from .sources import SNIFF_BYTES, CompanionFileError, Format, detect_format, get_source
 from .sources.base import SourceContext
+from .writer import let_waiters_in
+
+#: Entries per commit of a batched ingest: a re-run after a crash repeats at most this
+#: many; each commit adds a segment or two to the index.
+DEFAULT_BATCH_ENTRIES = 20_000
 
 # Files in a folder that are never thread archives.
 _SKIP_NAMES = {"README.md", "SOURCES.md", ".DS_Store"}
@@ -45,8 +62,21 @@ class IngestOptions:
     base_url: str | None = None
     #: Seconds to wait for another writer holding the index; then IndexBusyError.
     wait: float = 0.0
-    #: Fail (StrictIngestError, nothing written) on any warning.
+    #: Fail (StrictIngestError, nothing written) on any warning; implies ``atomic``.
     strict: bool = False
+    #: One commit for the whole run (all or nothing), no batches, no skipping.
+    atomic: bool = False
+    #: Commit after the file that brings the batch to this many entries.
+    batch_entries: int = DEFAULT_BATCH_ENTRIES
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The options that shape the threads read from a file (for :mod:`.ledger`)."""
+        return {
+            "format": self.format,
+            "timezone": str(self.timezone) if self.timezone else None,
+            "include_hidden": self.include_hidden,
+            "base_url": self.base_url,
+        }
 
 
 @dataclass
@@ -137,34 +167,38 @@ def iter_threads(files: list[Path], options: IngestOptions, progress: Progress) 
 
 def _parse_files(files: list[Path], options: IngestOptions, progress: Progress) -> Iterator[Thread]:
     for number, path in enumerate(files, 1):
-        if progress.on_file:
-            progress.on_file(path, number, len(files))
+        yield from _parse_file(path, number, len(files), options, progress)
+
+
+def _parse_file(
+    path: Path, number: int, total: int, options: IngestOptions, progress: Progress
+) -> Iterator[Thread]:
+    if progress.on_file:
+        progress.on_file(path, number, total)
+    try:
+        fmt = Format(options.format) if options.format else detect_format(_sniff(path), str(path))
+    except CompanionFileError:
+        return  # read by its companion (Comments.xml is read with Posts.xml)
+    except ValueError:
+        raise UnknownFormatError(f"unknown format {options.format!r}") from None
+    if progress.on_format:
+        progress.on_format(path, fmt.value)
+    context = SourceContext(
+        str(path),
+        timezone=options.timezone,
+        include_hidden=options.include_hidden,
+        warn=functools.partial(_warn, progress, str(path)),
+        open_related=_related_opener(path),
+        base_url=options.base_url,
+    )
+    with open_input(path) as stream:
         try:
-            fmt = (
-                Format(options.format) if options.format else detect_format(_sniff(path), str(path))
-            )
-        except CompanionFileError:
-            continue  # read by its companion (Comments.xml is read with Posts.xml)
-        except ValueError:
-            raise UnknownFormatError(f"unknown format {options.format!r}") from None
-        if progress.on_format:
-            progress.on_format(path, fmt.value)
-        context = SourceContext(
-            str(path),
-            timezone=options.timezone,
-            include_hidden=options.include_hidden,
-            warn=functools.partial(_warn, progress, str(path)),
-            open_related=_related_opener(path),
-            base_url=options.base_url,
-        )
-        with open_input(path) as stream:
-            try:
-                for thread in get_source(fmt).parse(stream, context):
-                    if not thread.source:
-                        thread = replace(thread, source=str(path))
-                    yield separate_quotes(thread)
-            except (OSError, EOFError) as exc:
-                raise SourceFormatError(str(path), f"cannot be read: {exc}") from exc
+            for thread in get_source(fmt).parse(stream, context):
+                if not thread.source:
+                    thread = replace(thread, source=str(path))
+                yield separate_quotes(thread)
+        except (OSError, EOFError) as exc:
+            raise SourceFormatError(str(path), f"cannot be read: {exc}") from exc
 
 
 def ingest_paths(
@@ -173,7 +207,9 @@ def ingest_paths(
     options: IngestOptions | None = None,
     progress: Progress | None = None,
 ) -> IngestSummary:
-    """Parse every file and index the threads in one commit; all or nothing.
+    """Parse every file and index the threads: in batches, skipping the files the
+    index's ledger says are in (see the module docs), or with ``options.atomic`` (or
+    ``options.strict``) in one commit, all or nothing.
 
     Raises :class:`~threadsearch.errors.StrictIngestError` (nothing written) when
     ``options.strict`` and any file gave a warning.
@@ -192,13 +228,113 @@ def ingest_paths(
             user_warn(message)
 
     progress = replace(progress, on_file_warning=warn, on_format=tally.set_format)
-    report = index.ingest(
-        tally.counted(iter_threads(files, options, progress)),
-        on_thread=progress.on_thread,
-        wait=options.wait,
-        on_busy=progress.on_busy,
-    )
-    return tally.summary(report.threads, report.entries)
+    if options.atomic or options.strict:
+        report = index.ingest(
+            tally.counted(iter_threads(files, options, progress)),
+            on_thread=progress.on_thread,
+            wait=options.wait,
+            on_busy=progress.on_busy,
+        )
+    else:
+        report = _BatchedIngest(index, files, options, progress, tally).run()
+    return tally.summary(report.threads, report.entries, skipped=report.skipped)
+
+
+class _BatchedIngest:
+    """One batched run: files not in the ledger, a commit every ``batch_entries``."""
+
+    def __init__(
+        self,
+        index: ThreadIndex,
+        files: list[Path],
+        options: IngestOptions,
+        progress: Progress,
+        tally: Tally,
+    ) -> None:
+        self.index, self.files, self.options, self.progress = index, files, options, progress
+        self.tally = tally
+        fingerprint = options.fingerprint()
+        self.keys = {path: file_key(path, fingerprint) for path in files}
+        held = read_ledger(index.path, index.whoosh.latest_generation())
+        self.todo = [path for path in files if self.keys[path] not in held]
+        self.skipped = [path for path in files if self.keys[path] in held]
+        self.resolver = HostResolver()
+        for url in recorded_urls(held[self.keys[path]] for path in self.skipped):
+            self.resolver.remember(Thread(id="", title="", url=url))
+        self.deferred: list[Thread] = []
+        self.held_back: dict[str, dict[str, Any]] = {}  # files with host-less threads
+        self.next = 0  # position in todo
+        self.thread_ids: set[str] = set()
+        self.entry_ids: set[str] = set()
+
+    def run(self) -> IngestReport:
+        generation = self.index.whoosh.latest_generation()
+        while self.next < len(self.todo):
+            if generation >= 0 and self.next:
+                let_waiters_in(self.index.whoosh)
+            batch: dict[str, dict[str, Any]] = {}
+            part = self.index.ingest(
+                self._batch(batch),
+                on_thread=self._count,
+                wait=self.options.wait,
+                on_busy=self.progress.on_busy,
+            )
+            try:
+                record_files(self.index.path, part.generation, batch, previous=part.generation - 1)
+            except OSError as exc:
+                message = (
+                    f"{self.index.path}: the ledger could not be written ({exc}); "
+                    "a re-run reads these files again"
+                )
+                _warn(self.progress, str(self.index.path), message)
+            generation = part.generation
+        report = IngestReport(threads=len(self.thread_ids), entries=len(self.entry_ids))
+        report.generation = generation
+        report.skipped = [str(path) for path in self.skipped]
+        return report
+
+    def _count(self, thread: Thread) -> None:
+        self.thread_ids.add(thread.id)
+        self.entry_ids.update(entry.id for entry in thread.entries)
+        if self.progress.on_thread:
+            self.progress.on_thread(thread)
+
+    def _batch(self, batch: dict[str, dict[str, Any]]) -> Iterator[Thread]:
+        """The threads of the next files, up to the batch size; ``batch`` gets the
+        records of the files whose threads were all given."""
+        entries = 0
+        total = len(self.files)
+        while self.next < len(self.todo) and entries < self.options.batch_entries:
+            path = self.todo[self.next]
+            self.next += 1
+            number = self.files.index(path) + 1
+            record: dict[str, Any] = {"path": str(path), "entries": 0, "urls": []}
+            hostless = False
+            for thread in _parse_file(path, number, total, self.options, self.progress):
+                if is_hostless(thread):
+                    self.deferred.append(thread)
+                    hostless = True
+                    continue
+                self.resolver.remember(thread)
+                if thread.url:
+                    record["urls"].append(thread.url)
+                record["entries"] += len(thread.entries)
+                entries += len(thread.entries)
+                self.tally.count(thread)
+                yield thread
+            (self.held_back if hostless else batch)[self.keys[path]] = record
+        if self.next >= len(self.todo):
+            yield from self._resolved_deferred()
+            batch.update(self.held_back)
+
+    def _resolved_deferred(self) -> Iterator[Thread]:
+        for thread in self.deferred:
+            resolved = self.resolver.resolve(thread)
+            if resolved is not None:
+                message = f"{thread.source}: matched {resolved.url!r} from another file"
+                _warn(self.progress, thread.source or "", message)
+            self.tally.count(resolved or thread)
+            yield resolved or thread
 
 
 @dataclass
@@ -250,7 +386,10 @@ class Tally:
             yield thread
         check_strict(self._warnings, self._strict)
 
-    def summary(self, threads: int, entries: int) -> IngestSummary:
+    def summary(self, threads: int, entries: int, skipped: Iterable[str] = ()) -> IngestSummary:
+        """The summary; ``skipped`` files (already in the index) are listed apart."""
+        skipped = list(skipped)
+        left_out = set(skipped)
         by_file = [
             FileSummary(
                 path,
@@ -262,8 +401,9 @@ class Tally:
                 list(counts.warnings),
             )
             for path, counts in self._files.items()
+            if path not in left_out
         ]
-        return IngestSummary(threads, entries, list(self._warnings), by_file, self._strict)
+        return IngestSummary(threads, entries, list(self._warnings), by_file, self._strict, skipped)
 
     def _file(self, path: str) -> _FileTally:
         found = self._files.get(path)

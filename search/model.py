@@ -550,6 +550,8 @@ class IngestSummary:
     warnings: list[str] = field(default_factory=list)
     by_file: list[FileSummary] = field(default_factory=list)
     strict: bool = False
+    #: Files a batched ingest did not read: the index's ledger says they are in.
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> list[str]:
@@ -565,4 +567,5 @@ class IngestSummary:
             "warnings": list(self.warnings),
             "strict": self.strict,
             "by_file": [summary.to_dict() for summary in self.by_file],
+            "skipped": list(self.skipped),
         }

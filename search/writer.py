@@ -20,15 +20,18 @@ segment, deleted there, and merged with the later one by the rules of
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import suppress
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
@@ -53,12 +56,14 @@ BATCH_DOCUMENTS = 10_000
 POOL_MB = 128
 #: Seconds between two tries for the write lock while waiting for another writer.
 LOCK_POLL = 0.05
+#: Name prefix of the marker a writer waiting for the lock leaves in the index folder.
+WAITING_PREFIX = ".threadsearch-waiting-"
 
 
 def open_writer(
     ix: Any, *, wait: float = 0.0, on_busy: Callable[[], None] | None = None, **options: Any
 ) -> Any:
-    """``ix.writer(**options)``, holding the index's write lock, or :class:`IndexBusyError`.
+    """A Whoosh writer holding the index's write lock, or :class:`IndexBusyError`.
 
     Whoosh lets one writer at a time hold an index (a lock file, released when its
     process ends). When another writer (a thread, a ``threadsearch ingest``, a server
@@ -68,17 +73,45 @@ def open_writer(
     """
     deadline = time.monotonic() + max(wait, 0.0)
     waited = False
-    while True:
-        try:
-            return ix.writer(**options)
-        except LockError:
+    # The lock is taken here and handed to the writer, so that a writer failing to start
+    # (its first files cannot be created on a full disk) still releases it.
+    lock = ix.lock("WRITELOCK")
+    folder = Path(ix.storage.folder)
+    marker = folder / f"{WAITING_PREFIX}{os.getpid()}-{threading.get_ident()}"
+    try:
+        while not lock.acquire(False):
             left = deadline - time.monotonic()
             if left <= 0:
-                raise busy_error(str(ix.storage.folder), wait) from None
-            if on_busy is not None and not waited:
-                on_busy()
+                raise busy_error(str(folder), wait) from None
+            if not waited:
+                marker.touch()  # see let_waiters_in
+                if on_busy is not None:
+                    on_busy()
             waited = True
             time.sleep(min(LOCK_POLL, left))
+    finally:
+        if waited:
+            marker.unlink(missing_ok=True)
+    try:
+        writer = SegmentWriter(ix, _lk=False, **options)
+    except BaseException:
+        lock.release()
+        raise
+    writer.writelock = lock
+    return writer
+
+
+def let_waiters_in(ix: Any) -> None:
+    """Between two commits of one run: if another writer is waiting for the lock, give
+    it the time of a few of its tries before taking the lock again.
+
+    Whoosh's lock is not fair: a writer that releases it and takes it again at once
+    would starve one polling every :data:`LOCK_POLL` s. Waiting writers leave a marker
+    file in the index folder (dot-named, so Whoosh's cleanup leaves it alone).
+    """
+    folder = Path(ix.storage.folder)
+    if any(folder.glob(f"{WAITING_PREFIX}*")):
+        time.sleep(3 * LOCK_POLL)
 
 
 def busy_error(directory: str, wait: float) -> IndexBusyError:
@@ -92,6 +125,25 @@ def busy_error(directory: str, wait: float) -> IndexBusyError:
     )
 
 
+def close_files(writer: Any) -> None:
+    """Close every file a failed writer still holds open (Whoosh's failed cancel leaves
+    its new segment's files open): the file objects reachable from its attributes."""
+    seen: set[int] = set()
+    todo: list[Any] = [writer]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, io.IOBase):
+            with suppress(OSError):
+                item.close()  # closes the descriptor even when the flush fails
+        elif isinstance(item, dict | list | tuple):
+            todo.extend(item.values() if isinstance(item, dict) else item)
+        elif type(item).__module__.startswith(("whoosh", "threadsearch")):
+            todo.extend(getattr(item, "__dict__", {}).values())
+
+
 def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -> Any:
     """In a worker process: write one batch as an unpublished segment, return it."""
     import whoosh.index as whoosh_index
@@ -101,9 +153,13 @@ def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -
     # into memory when a searcher opens it (4 GB per serving worker on R-help); plain
     # files are read on demand.
     writer = SegmentWriter(ix, _lk=False, limitmb=POOL_MB, compound=False)
-    for doc in docs:
-        writer.add_document(**doc)
-    segment = writer._finalize_segment()
+    try:
+        for doc in docs:
+            writer.add_document(**doc)
+        segment = writer._finalize_segment()
+    except BaseException:
+        close_files(writer)  # the caller removes the files
+        raise
     # Facet and filter columns for this segment, saved beside it while its files are
     # warm in the page cache (see threadsearch.query.columns).
     from .query.columns import write_sidecar
@@ -139,6 +195,11 @@ class BatchWriter:
         self._docs: list[dict[str, Any]] = []  # the batch being collected
         # entry id -> (batch number, position in the batch, thread size)
         self._where: dict[str, tuple[int, int, int]] = {}
+
+    @property
+    def generation(self) -> int:
+        """The generation :meth:`commit` writes."""
+        return int(self._main.generation)
 
     @property
     def entry_count(self) -> int:
@@ -207,7 +268,8 @@ class BatchWriter:
         for future in self._pending:
             future.cancel()
         self._shutdown()
-        self._main.cancel()
+        if not self._main.is_closed:  # a failed commit has closed it already
+            self._main.cancel()
 
     def _shutdown(self) -> None:
         if self._pool is not None:

@@ -104,7 +104,9 @@ def test_readyz_is_503_when_the_index_cannot_be_read(
     (seed_index_copy / "threadsearch.json").write_text('{"schema_version": 3}')
     body = problem(make_client(seed_index_copy).get("/readyz"), 503)
     assert body["title"] == "Index needs rebuilding"
-    assert f"has schema version 3, this threadsearch reads version {SCHEMA_VERSION}" in body["detail"]
+    assert (
+        f"has schema version 3, this threadsearch reads version {SCHEMA_VERSION}" in body["detail"]
+    )
 
 
 def test_version_names_the_package_and_index_format(client: FlaskClient) -> None:
@@ -204,8 +206,11 @@ def test_the_live_server_logs_json_lines_without_the_token(tmp_path: Path) -> No
         request = urllib.request.Request(
             f"{base}/threads?wait=1",
             data=json.dumps(NEW_THREAD).encode(),
-            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json",
-                     "X-Request-Id": "post-1"},  # fmt: skip
+            headers={
+                "Authorization": f"Bearer {TOKEN}",
+                "Content-Type": "application/json",
+                "X-Request-Id": "post-1",
+            },  # fmt: skip
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -324,14 +329,12 @@ def test_paths_in_ids_match_no_route(client: FlaskClient, path: str) -> None:
         ("/entries/_threadsearch_1.toc", "no entry with id '_threadsearch_1.toc'"),
     ],
 )
-def test_ids_that_look_like_files_are_only_ids(
-    client: FlaskClient, path: str, detail: str
-) -> None:
+def test_ids_that_look_like_files_are_only_ids(client: FlaskClient, path: str, detail: str) -> None:
     body = problem(client.get(path), 404)
     assert body["title"] == "Not found" and body["detail"].startswith(detail)
 
 
-PAYLOAD = "<script>alert(1)</script> \"onmouseover=\"alert('x')\" <img src=x onerror=alert(2)>"
+PAYLOAD = '<script>alert(1)</script> "onmouseover="alert(\'x\')" <img src=x onerror=alert(2)>'
 
 
 def test_payloads_in_written_threads_come_back_escaped(

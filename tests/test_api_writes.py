@@ -45,6 +45,7 @@ SUMMARY = {
             "warnings": [],
         }
     ],
+    "skipped": [],
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 import whoosh
 from threadsearch.errors import IndexVersionError, SearchError, UnknownFormatError
 from threadsearch.index import WHOOSH_VERSION, ThreadIndex, check_whoosh_version, open_index
-from threadsearch.ingest import ingest_paths
+from threadsearch.ingest import IngestOptions, ingest_paths
 from threadsearch.model import SearchRequest
 from threadsearch.query.engine import search, stats
 from threadsearch.schema import SCHEMA_VERSION
@@ -39,7 +39,7 @@ def test_ingesting_twice_leaves_27(tmp_path: Path) -> None:
     index = open_index(tmp_path / "index", create=True)
     try:
         first = ingest_paths(index, [SEED])
-        second = ingest_paths(index, [SEED])
+        second = ingest_paths(index, [SEED], IngestOptions(atomic=True))
         body = stats(index)
     finally:
         index.close()

@@ -92,6 +92,7 @@ def test_summary_of_the_portuguese_mail_archive(tmp_path: Path) -> None:
                 "warnings": [],
             }
         ],
+        "skipped": [],
     }
 
 
@@ -102,7 +103,8 @@ def test_cli_prints_one_line_per_file(tmp_path: Path) -> None:
         f"{SEED} (text): 1 threads; 23 comment, 1 post, 3 trackback; 1 undated, 0 merged, "
         "0 warnings",
         f"{GPT} (mail): 47 threads; 282 comment, 46 post; 0 undated, 0 merged, 0 warnings",
-        f"Indexed 355 entries in 48 threads from 2 files into {tmp_path} (0 warnings).",
+        f"Indexed 355 entries in 48 threads from 2 files into {tmp_path} "
+        "(0 files already in, skipped; 0 warnings).",
     ]
 
 
@@ -136,3 +138,18 @@ def test_strict_in_the_library_lists_every_warning(tmp_path: Path) -> None:
     ]
     assert stats(index).entries == 0
     index.close()
+
+
+def test_a_second_run_lists_the_files_already_in_as_skipped(tmp_path: Path) -> None:
+    assert run(str(SEED), "--index", str(tmp_path))[0] == 0
+    code, output = run(str(SEED), str(GPT), "--index", str(tmp_path), "--json")
+    assert code == 0, output
+    body = json.loads(output)
+    assert body["skipped"] == [str(SEED)]
+    assert [item["path"] for item in body["by_file"]] == [str(GPT)]
+    assert (body["files"], body["threads"], body["entries"]) == (1, 47, 328)
+    index = open_index(tmp_path)
+    try:
+        assert stats(index).entries == 27 + 328
+    finally:
+        index.close()

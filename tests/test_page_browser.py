@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CORPORA, ROOT, SEED, running_server
+from tests.conftest import CORPORA, SEED, running_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

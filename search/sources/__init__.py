@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import importlib
 import re
+import traceback
+from collections.abc import Iterator
 from enum import Enum
+from typing import BinaryIO
 
-from ..errors import UnknownFormatError
+from ..errors import SourceFormatError, UnknownFormatError
+from ..model import Thread
 from .base import Source, SourceContext
 
 
@@ -69,7 +73,37 @@ def get_source(name: str | Format) -> Source:
     module_name, _, attribute = _REGISTRY[fmt].partition(":")
     module = importlib.import_module(f"{__name__}.{module_name}")
     source: Source = getattr(module, attribute)()
-    return source
+    return _GuardedSource(source)
+
+
+class _GuardedSource:
+    """A parser whose bad-URL errors become :class:`SourceFormatError`.
+
+    ``urllib.parse`` raises a bare ``ValueError`` for a link it cannot split (``http://
+    [x/``: "Invalid IPv6 URL", a port out of range); every parser splits links in many
+    places, so the conversion is made once, here, naming the file.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.name = source.name
+
+    def parse(self, stream: BinaryIO, context: SourceContext) -> Iterator[Thread]:
+        try:
+            yield from self.source.parse(stream, context)
+        except ValueError as exc:
+            if not _raised_in_urllib(exc):
+                raise
+            raise SourceFormatError(
+                context.path,
+                f"a link cannot be read as a URL: {exc}",
+                hint="Fix the link in the file (or remove it) and ingest it again.",
+            ) from exc
+
+
+def _raised_in_urllib(exc: BaseException) -> bool:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and frames[-1].filename.endswith(("urllib/parse.py", "ipaddress.py"))
 
 
 def detect_format(head: bytes, path: str = "<input>") -> Format:

@@ -14,7 +14,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import BinaryIO, Protocol
 
+from ..errors import SourceFormatError
 from ..model import Thread
+
+#: The longest line a line-based format (text pages, mailboxes) may hold. Real ones stay
+#: far below; a longer line is not an archive, and reading on would cost time for nothing.
+MAX_LINE_BYTES = 1 << 20
+
+
+def long_line_error(path: str, number: int, length: int) -> SourceFormatError:
+    """The error for a line over :data:`MAX_LINE_BYTES`."""
+    return SourceFormatError(
+        path,
+        f"the line is {length:,} bytes long, over the {MAX_LINE_BYTES:,} a line may hold",
+        line=number,
+        hint="This is not a thread archive of this format (a binary file, or a file whose "
+        "line ends were lost); pass --format if it is another format.",
+    )
 
 
 def _ignore(message: str) -> None:

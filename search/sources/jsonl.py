@@ -425,3 +425,11 @@ def _decode_line(raw: bytes, number: int, context: SourceContext) -> Any:
             column=exc.colno,
             hint="Each line must be one complete JSON object.",
         ) from exc
+    except RecursionError as exc:
+        # json's decoder recurses once per level: ~1,000 nested brackets exhaust it.
+        raise SourceFormatError(
+            context.path,
+            "invalid JSON: arrays or objects nested too deep to read",
+            line=number,
+            hint="A thread is an object of entries, a few levels deep; this line is not one.",
+        ) from exc

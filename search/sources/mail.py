@@ -85,7 +85,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from email import policy
-from email.errors import HeaderParseError
+from email.errors import CharsetError, HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser, Parser
@@ -107,7 +107,7 @@ from ..model import (
 )
 from ..quotes import is_attribution, join_attribution, opens_attribution
 from ..text import decode_bytes, html_to_text, repair_text
-from .base import SourceContext
+from .base import MAX_LINE_BYTES, SourceContext, long_line_error
 from .listtags import ListTags, site_from_list_id, site_from_path, strip_subject
 
 _MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
@@ -229,6 +229,8 @@ def _split_messages(stream: BinaryIO, context: SourceContext) -> Iterator[_RawMe
     separator = b""
     started = False
     for number, line in enumerate(stream, start=1):
+        if len(line) > MAX_LINE_BYTES:
+            raise long_line_error(context.path, number, len(line))
         if line.startswith(b"From ") and (match := _SEPARATOR.match(line)):
             if started:
                 yield _RawMessage(start, separator.decode("latin-1"), b"".join(lines))
@@ -334,8 +336,8 @@ def _header_text(value: str | None) -> str:
     if "=?" in value:
         try:
             value = str(make_header(decode_header(value)))
-        except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
-            pass
+        except (HeaderParseError, CharsetError, LookupError, UnicodeDecodeError, ValueError):
+            pass  # an encoded word we cannot read (a charset name that is not one): as is
     return " ".join(value.split())
 
 

@@ -47,7 +47,7 @@ from ..errors import SourceFormatError
 from ..mentions import find_mentions
 from ..model import Entry, EntryKind, Thread, entry_id_for, offset_minutes, thread_id_for
 from ..text import repair_text, tidy_paragraphs, unescape_fully
-from .base import SourceContext
+from .base import MAX_LINE_BYTES, SourceContext, long_line_error
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -90,7 +90,14 @@ class PlainTextSource:
 
     def parse(self, stream: BinaryIO, context: SourceContext) -> Iterator[Thread]:
         """Yield the page's one thread; raise SourceFormatError on bad input."""
-        text = repair_text(_decode(stream.read(), context.path))
+        raw = stream.read()
+        long_line = _LONG_LINE.search(raw)
+        if long_line is not None:
+            number = raw.count(b"\n", 0, long_line.start()) + 1
+            end = raw.find(b"\n", long_line.start())
+            length = (len(raw) if end < 0 else end) - long_line.start()
+            raise long_line_error(context.path, number, length)
+        text = repair_text(_decode(raw, context.path))
         yield _read_page(text.split("\n"), context)
 
 
@@ -101,6 +108,9 @@ class _Block:
     lines: list[str]
     closing: re.Match[str] | None
     line_number: int
+
+
+_LONG_LINE = re.compile(rb"^[^\n]{%d}" % (MAX_LINE_BYTES + 1), re.M)
 
 
 def _decode(raw: bytes, path: str) -> str:
