@@ -8,10 +8,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from threadsearch.model import SearchRequest
-from threadsearch.query.engine import search
 
 from .schemas import SearchArgsSchema, SearchResultSchema
-from .state import get_index
+from .state import get_backend
 
 blp = Blueprint("search", __name__, description="Full-text search with facets and filters.")
 
@@ -23,9 +22,12 @@ class Search(MethodView):
     def get(self, request: SearchRequest) -> Any:
         """Search entries; filters repeat, facets count matches per value."""
         config = current_app.config
-        return search(
-            get_index(),
-            request,
-            max_per_page=config["MAX_PER_PAGE"],
-            facet_limit=config["FACET_LIMIT"],
-        ).to_dict()
+        return (
+            get_backend()
+            .search(
+                request,
+                max_per_page=config["MAX_PER_PAGE"],
+                facet_limit=config["FACET_LIMIT"],
+            )
+            .to_dict()
+        )

@@ -8,10 +8,9 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from threadsearch.errors import SearchError
-from threadsearch.query.engine import stats
 
 from .schemas import HealthSchema, StatsSchema
-from .state import get_index
+from .state import get_backend
 
 blp = Blueprint("status", __name__, description="Service health and index statistics.")
 
@@ -22,7 +21,7 @@ class Health(MethodView):
     def get(self) -> Any:
         """Whether the service can answer, and what index it serves."""
         try:
-            entries = stats(get_index()).entries
+            entries = get_backend().stats().entries
         except SearchError as exc:
             return {"status": "no index", "index": str(exc), "entries": None}
         return {"status": "ok", "index": current_app.config["INDEX"], "entries": entries}
@@ -33,4 +32,4 @@ class Stats(MethodView):
     @blp.response(200, StatsSchema)
     def get(self) -> Any:
         """Counts and date range of what the index holds."""
-        return stats(get_index()).to_dict()
+        return get_backend().stats().to_dict()

@@ -15,12 +15,10 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from threadsearch.errors import SourceFormatError
-from threadsearch.query.engine import get_entry, get_thread, list_threads, similar
 from threadsearch.sources.base import SourceContext
 from threadsearch.sources.jsonl import EntrySchema as EntryInputSchema
 from threadsearch.sources.jsonl import ThreadSchema as ThreadInputSchema
 from threadsearch.sources.jsonl import thread_from_dict
-from threadsearch.writes import add_threads, delete_thread
 
 from .errors import PROBLEM_TYPE
 from .schemas import (
@@ -35,7 +33,7 @@ from .schemas import (
     WriteArgsSchema,
     WriteResultSchema,
 )
-from .state import get_index
+from .state import get_backend
 
 blp = Blueprint("threads", __name__, description="Threads and their entries.")
 RETRY_HEADER = {
@@ -71,7 +69,7 @@ class Threads(MethodView):
     @blp.response(200, ThreadListSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List threads, most recently active first, with their entry counts."""
-        return list_threads(get_index(), **args).to_dict()
+        return get_backend().list_threads(**args).to_dict()
 
     @blp.doc(
         requestBody={
@@ -117,7 +115,7 @@ class Threads(MethodView):
         """
         require_token()
         threads = _load_threads(_json_items())
-        return add_threads(get_index(), threads, wait=args["wait"]).to_dict()
+        return get_backend().add_threads(threads, wait=args["wait"]).to_dict()
 
 
 def _json_items() -> list[Any]:
@@ -150,7 +148,7 @@ class ThreadById(MethodView):
     @blp.response(200, ThreadSchema)
     def get(self, thread_id: str) -> Any:
         """A thread: the post and its entries in order, full text."""
-        return get_thread(get_index(), thread_id).to_dict()
+        return get_backend().get_thread(thread_id).to_dict()
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(WriteArgsSchema, location="query")
@@ -168,7 +166,7 @@ class ThreadById(MethodView):
     def delete(self, args: dict[str, Any], thread_id: str) -> None:
         """Remove a thread and all its entries, in one commit (needs the bearer token)."""
         require_token()
-        delete_thread(get_index(), thread_id, wait=args["wait"])
+        get_backend().delete_thread(thread_id, wait=args["wait"])
 
 
 @blp.route("/entries/<entry_id>")
@@ -176,7 +174,7 @@ class EntryById(MethodView):
     @blp.response(200, EntrySchema)
     def get(self, entry_id: str) -> Any:
         """One entry, full text."""
-        return get_entry(get_index(), entry_id).to_dict()
+        return get_backend().get_entry(entry_id).to_dict()
 
 
 @blp.route("/entries/<entry_id>/similar")
@@ -185,4 +183,4 @@ class SimilarEntries(MethodView):
     @blp.response(200, SimilarSchema)
     def get(self, args: dict[str, Any], entry_id: str) -> Any:
         """The entries most like this one ("more like this")."""
-        return similar(get_index(), entry_id, args["limit"]).to_dict()
+        return get_backend().similar(entry_id, args["limit"]).to_dict()

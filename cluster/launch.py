@@ -48,6 +48,10 @@ JVM_FLAGS = [
 ]
 
 
+#: The node processes this process started, by pid, so that they are waited for.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
 class ClusterError(RuntimeError):
     """The launcher could not build, start or reach the cluster."""
 
@@ -167,6 +171,7 @@ class DevCluster:
             start_new_session=True,
         )
         log.close()
+        _CHILDREN[process.pid] = process
         node.pid = process.pid
         self.save()
 
@@ -280,13 +285,13 @@ def _signal(pid: int, sig: int) -> None:
 
 
 def _running(pid: int) -> bool:
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    except ChildProcessError:
-        pass  # not our child (make cluster-down): fall back to probing it
-    try:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is None:
+            return True
+        del _CHILDREN[pid]
+        return False
+    try:  # started by another process (make cluster-up): probe it
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

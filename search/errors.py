@@ -11,7 +11,8 @@ The tree::
     ├── ValidationError        threads given to the write API are not valid: names the field
     ├── NotFoundError          no thread or entry with that id
     ├── QuerySyntaxError       the query text cannot be read
-    └── InvalidFilterError     a filter, facet or sort value is not one we know
+    ├── InvalidFilterError     a filter, facet or sort value is not one we know
+    └── BackendUnavailableError  the search cluster did not answer (after retries)
 
 Third-party exceptions are converted where the dependency is used (``raise ... from``).
 """
@@ -106,3 +107,7 @@ class QuerySyntaxError(SearchError):
 
 class InvalidFilterError(SearchError):
     """A filter, facet, or sort value is not valid."""
+
+
+class BackendUnavailableError(SearchError):
+    """The search cluster (the opensearch backend) did not answer, even after retries."""
