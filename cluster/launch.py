@@ -210,17 +210,22 @@ class DevCluster:
         self.save()
 
     def health(
-        self, status: str = "green", nodes: int | None = None, wait: str = "1s"
+        self,
+        status: str = "green",
+        nodes: int | None = None,
+        wait: str = "1s",
+        index: str = "",
     ) -> dict[str, object]:
-        """Ask any live node for cluster health, waiting up to ``wait`` on its side."""
+        """Ask any live node for the health of the cluster (or of ``index`` alone),
+        waiting up to ``wait`` on its side."""
         want = nodes if nodes is not None else sum(1 for n in self.nodes if n.pid is not None)
-        query = f"wait_for_status={status}&wait_for_nodes={want}&timeout={wait}"
+        query = f"{index}?wait_for_status={status}&wait_for_nodes={want}&timeout={wait}"
         last: Exception | None = None
         for node in self.nodes:
             if node.pid is None:
                 continue
             try:
-                with urllib.request.urlopen(f"{node.url}/_cluster/health?{query}", timeout=30) as r:
+                with urllib.request.urlopen(f"{node.url}/_cluster/health/{query}", timeout=30) as r:
                     return dict(json.load(r))
             except urllib.error.HTTPError as exc:  # 408 when the wait timed out
                 return dict(json.load(exc))
@@ -228,13 +233,15 @@ class DevCluster:
                 last = exc
         raise ClusterError(f"no node answers: {last}")
 
-    def wait_for(self, status: str, nodes: int | None = None, timeout: float = 240.0) -> None:
-        """Block until the cluster reports ``status`` with all live nodes joined."""
+    def wait_for(
+        self, status: str, nodes: int | None = None, timeout: float = 240.0, index: str = ""
+    ) -> None:
+        """Block until the cluster (or ``index``) is ``status`` with all live nodes joined."""
         deadline = time.monotonic() + timeout
         while True:
             self._check_alive()
             try:
-                health = self.health(status, nodes, wait="5s")
+                health = self.health(status, nodes, wait="5s", index=index)
                 if not health.get("timed_out") and "status" in health:
                     return
             except ClusterError:

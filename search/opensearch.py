@@ -865,6 +865,11 @@ class OpenSearchBackend:
         if not result.get("deleted"):
             raise NotFoundError(f"no thread with id {thread_id!r} in the cluster")
 
+    def drop(self) -> None:
+        """Delete every generation of this alias's index, and so the alias."""
+        for name in self._generations():
+            self._call(partial(self.client.indices.delete, index=name))
+
     def close(self) -> None:
         self.client.close()
 

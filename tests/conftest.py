@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from cluster.launch import DevCluster
     from flask import Flask
     from flask.testing import FlaskClient
     from threadsearch.index import ThreadIndex
+
+    from cluster.launch import DevCluster
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

@@ -25,8 +25,9 @@ from threadsearch.model import SearchRequest, SearchResult
 from tests.conftest import CORPORA
 
 if TYPE_CHECKING:
-    from cluster.launch import DevCluster
     from threadsearch.opensearch import OpenSearchBackend
+
+    from cluster.launch import DevCluster
 
 ALL_FACETS = ["author", "kind", "thread", "site", "tag", "lang", "year", "month", "day"]
 CORPUS_FILES = [
@@ -60,7 +61,6 @@ CORPUS_REQUESTS = [
     SearchRequest(q="deployment", facets=["kind", "site", "lang"], sort="newest"),
     SearchRequest(q="continuous deployment", kind=["comment"], facets=["author", "month"]),
     SearchRequest(q="博客", facets=["lang", "year"]),
-    SearchRequest(q="python", facets=["lang"]),
     SearchRequest(lang=["zh"], facets=["author", "year", "kind"], sort="oldest"),
     SearchRequest(lang=["pt"], facets=["thread"], sort="newest", page=3),
     SearchRequest(kind=["pingback"], facets=["kind", "site"], sort="newest"),
@@ -90,6 +90,7 @@ def seed_pair(
     cluster = _fill(opensearch_cluster, whoosh, "parity-seed")
     yield whoosh, cluster
     whoosh.close()
+    cluster.drop()
     cluster.close()
 
 
@@ -105,6 +106,7 @@ def corpus_pair(
     cluster = _fill(opensearch_cluster, whoosh, "parity-corpus")
     yield whoosh, cluster
     whoosh.close()
+    cluster.drop()
     cluster.close()
 
 
