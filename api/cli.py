@@ -118,6 +118,7 @@ def main() -> None:
     help="If another writer holds the index, wait this long for it (else exit 75).",
 )
 @index_option
+@backend_options
 @json_option
 def ingest(
     paths: tuple[Path, ...],
@@ -128,6 +129,8 @@ def ingest(
     quiet: bool,
     wait: float,
     index_dir: Path,
+    backend: str,
+    opensearch_url: str | None,
     as_json: bool,
 ) -> None:
     """Add files or folders (recursively, .gz too) to the index.
@@ -136,7 +139,8 @@ def ingest(
     wxr (WordPress), disqus, feed (RSS/Atom comment feeds), html (saved pages), mail
     (mbox and pipermail), jsonl (threadsearch's own), stackexchange (Posts.xml).
     Re-ingesting a file replaces its entries. All files go in one commit: if any
-    fails, the index is left exactly as it was.
+    fails, the index is left exactly as it was. With --backend opensearch the threads
+    stream into the cluster in bulk chunks instead (no single commit there).
 
     One writer at a time: if another (an ingest, the server answering POST /threads)
     holds the index, ingest waits up to --wait seconds for it, then gives up, writing
@@ -158,11 +162,18 @@ def ingest(
     options = IngestOptions(fmt, zone, include_hidden, base_url, wait=wait)
     progress = _progress(quiet, wait)
     try:
-        index = open_index(index_dir, create=True)
-        try:
-            report = ingest_paths(index, list(paths), options, progress)
-        finally:
-            index.close()
+        if backend == "whoosh":
+            index = open_index(index_dir, create=True)
+            try:
+                report = ingest_paths(index, list(paths), options, progress)
+            finally:
+                index.close()
+        else:  # streamed to the cluster in bulk chunks; no all-or-nothing commit there
+            engine = _backend(backend, opensearch_url, index_dir)
+            try:
+                report = engine.ingest(list(paths), options)
+            finally:
+                engine.close()
     except SearchError as error:
         _fail(error)
     finally:
@@ -172,14 +183,14 @@ def ingest(
         "threads": report.threads,
         "entries": report.entries,
         "warnings": report.warnings,
-        "index": str(index_dir),
+        "index": str(index_dir) if backend == "whoosh" else str(opensearch_url),
     }
     if as_json:
         _echo_json(summary)
     else:
         click.echo(
             f"Indexed {report.entries} entries in {report.threads} threads "
-            f"from {len(report.files)} files into {index_dir} "
+            f"from {len(report.files)} files into {summary['index']} "
             f"({len(report.warnings)} warnings)."
         )
 

@@ -83,3 +83,19 @@ def test_cli_copy_then_search_through_the_cluster(
     assert backend._generations() == ["cli-copy-g2"]  # type: ignore[attr-defined]
     backend.drop()  # type: ignore[attr-defined]
     backend.close()
+
+
+def test_cli_ingest_into_the_cluster_twice_keeps_one_copy(opensearch_cluster: DevCluster) -> None:
+    from tests.conftest import SEED
+
+    url = ",".join(opensearch_cluster.urls)
+    runner = CliRunner(env={"THREADSEARCH_OPENSEARCH_INDEX": "cli-ingest"})
+    args = ["--backend", "opensearch", "--opensearch-url", url]
+    for _ in range(2):
+        result = runner.invoke(main, ["ingest", str(SEED), "-q", *args])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("Indexed 27 entries in 1 threads from 1 files into http")
+    stats = json.loads(runner.invoke(main, ["stats", "--json", *args]).stdout)
+    # Entry ids are the documents' ids: the second run replaced the first, one generation.
+    assert (stats["entries"], stats["threads"], stats["generation"]) == (27, 1, 1)
+    open_backend("opensearch", opensearch_url=url, opensearch_index="cli-ingest").drop()  # type: ignore[attr-defined]
