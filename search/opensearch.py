@@ -106,6 +106,9 @@ DEFAULT_ALIAS = "threadsearch"
 SEQ = "seq"
 #: Entries per bulk request: small enough for a 384 MB node, large enough to amortize.
 CHUNK = 500
+#: Seconds a search reuses the index's list of languages (another writer's new language
+#: is searched in its stemmed fields after at most this long).
+LANGS_TTL = 30.0
 #: Cardinality counts are exact up to this many distinct values (OpenSearch's ceiling).
 EXACT_UP_TO = 40_000
 #: Snowball languages OpenSearch's analysis-common knows, by ISO 639-1 code.
@@ -411,6 +414,7 @@ class OpenSearchBackend:
         self.urls = list(urls)
         self.alias = alias
         self.retries = retries
+        self._langs: tuple[float, list[str | None]] | None = None
         self.client = client or OpenSearch(
             hosts=self.urls,
             retry_on_timeout=True,
@@ -464,15 +468,20 @@ class OpenSearchBackend:
         )
 
     def langs(self, request: SearchRequest) -> list[str | None]:
-        """Languages the query words are analyzed in, as :func:`.engine.query_langs`."""
+        """Languages the query words are analyzed in, as :func:`.engine.query_langs`.
+
+        The index's languages are asked for once per :data:`LANGS_TTL` seconds (and after
+        each write through this backend), not on every search.
+        """
         if request.lang:
             return list(request.lang)
-        body = {"size": 0, "aggs": {"langs": {"terms": {"field": LANG, "size": 1000}}}}
-        result = self._search(body)
-        langs: list[str | None] = sorted(
-            b["key"] for b in result["aggregations"]["langs"]["buckets"]
-        )
-        return langs
+        known = self._langs
+        if known is None or time.monotonic() - known[0] > LANGS_TTL:
+            body = {"size": 0, "aggs": {"langs": {"terms": {"field": LANG, "size": 1000}}}}
+            buckets = self._search(body)["aggregations"]["langs"]["buckets"]
+            known = (time.monotonic(), sorted(b["key"] for b in buckets))
+            self._langs = known
+        return list(known[1])
 
     # -- reads
 
@@ -729,6 +738,7 @@ class OpenSearchBackend:
         actions: list[dict[str, Any]] = [{"add": {"index": index, "alias": self.alias}}]
         actions += [{"remove": {"index": name, "alias": self.alias}} for name in self._aliased()]
         self._call(lambda: self.client.indices.update_aliases(body={"actions": actions}))
+        self._langs = None
         for name in older:
             self._call(partial(self.client.indices.delete, index=name))
 
@@ -776,6 +786,7 @@ class OpenSearchBackend:
             raise BackendUnavailableError(f"bulk write to {index} failed: {exc}") from exc
         if refresh:
             self._call(lambda: self.client.indices.refresh(index=index))
+        self._langs = None
         return written
 
     def ingest(
