@@ -11,7 +11,7 @@ INDEX  ?= index_data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test index lint bench clean cluster-up cluster-down
+.PHONY: serve test index lint bench bench-abuse clean cluster-up cluster-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ cluster-up:
 
 cluster-down:
 	$(PYTHON) -m cluster.launch down
+
+# Hostile queries against a real server on R-help 2005 (see bench/abuse.py).
+bench-abuse: $(VENV)/.installed
+	$(BIN)/python -m bench.abuse $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(INDEX) bench/out bench/scratch .pytest_cache cluster/target cluster/run

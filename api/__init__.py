@@ -2,11 +2,13 @@
 
 ``create_app`` sets defaults from :mod:`.config`, overlays ``THREADSEARCH_*`` environment
 variables, then the mapping a caller passes. Nothing happens at import time.
-Blueprints: :mod:`.search`, :mod:`.threads`, :mod:`.status`.
+Blueprints: :mod:`.search`, :mod:`.threads`, :mod:`.status`; what every answer
+does besides its body (request ids, access log, ETags, CORS...): :mod:`.manners`.
 """
 
 from __future__ import annotations
 
+import http
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +18,9 @@ from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
 from . import config as settings
-from .errors import register_error_handlers
+from . import manners
+from .errors import PROBLEM_TYPE, register_error_handlers
+from .schemas import ProblemSchema
 
 __all__ = ["create_app"]
 
@@ -36,10 +40,27 @@ Blueprint.ARGUMENTS_PARSER = StrictParser()
 
 
 class ProblemApi(Api):  # type: ignore[misc]
-    """flask-smorest's Api with our problem+json handlers instead of its error body."""
+    """flask-smorest's Api with our problem+json handlers instead of its error body, and
+    the error responses of the OpenAPI document described as what they are."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self) -> None:
         register_error_handlers(self._app)
+
+    def _register_responses(self) -> None:
+        """Every status's response component, and the default error response of each
+        operation, as ``application/problem+json`` bodies."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not 100 <= status < 200 and status not in (204, 304):
+                response["content"] = {PROBLEM_TYPE: {"schema": ProblemSchema}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            "DEFAULT_ERROR",
+            {"description": "An error", "content": {PROBLEM_TYPE: {"schema": ProblemSchema}}},
+            lazy=True,
+        )
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -58,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     api = ProblemApi(app)
+    manners.init_app(app)
     from . import search, status, threads
 
     for module in (search, threads, status):

@@ -263,6 +263,7 @@ def _bound(end: bool) -> Callable[[click.Context, click.Parameter, str | None], 
 @click.option("--collapse", type=click.Choice(["thread"]), help="At most one hit per thread.")
 @click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--cursor", help="The next_cursor a previous search printed: the page after it.")
 @index_option
 @backend_options
 @json_option
@@ -300,6 +301,7 @@ def search_command(
         page=args["page"],
         per_page=args["per_page"],
         collapse=args["collapse"],
+        cursor=args["cursor"],
     )
     try:
         engine = _backend(backend, opensearch_url, index_dir)
@@ -338,6 +340,8 @@ def _print_result(body: dict[str, Any]) -> None:
         click.echo(f"\n{name}: {values}" + (" …" if facet["truncated"] else ""))
     if body.get("suggestion"):
         click.echo(f"\nDid you mean: {body['suggestion']}")
+    if body.get("next_cursor"):
+        click.echo(f"\nNext page: --cursor {body['next_cursor']}")
 
 
 def _terminal(snippet: str) -> str:
@@ -503,6 +507,9 @@ def serve(
       threadsearch serve --workers 2 --threads 8
       curl '127.0.0.1:8000/search?q=bounty+hunters&facet=kind'
       curl '127.0.0.1:8000/openapi.json'
+
+    An empty or missing index folder is served too: /readyz answers 503 until an
+    ingest creates the index there.
     """
     from . import create_app
     from .server import serve as run
@@ -510,7 +517,9 @@ def serve(
     try:
         _backend(backend, opensearch_url, index_dir).close()
     except SearchError as error:
-        _fail(error)
+        # Serve anyway: /readyz answers 503 with this reason until an ingest creates
+        # the index (or the cluster answers), then 200, without a restart.
+        click.echo(f"threadsearch: not ready yet: {error}", err=True)
     config = {"INDEX": str(index_dir), "BACKEND": backend, "OPENSEARCH_URL": opensearch_url}
     run(create_app(config), host, port, workers, threads)
 

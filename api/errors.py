@@ -19,13 +19,14 @@ from threadsearch.errors import (
     IndexVersionError,
     InvalidFilterError,
     NotFoundError,
+    QueryLimitError,
     QuerySyntaxError,
     SearchError,
     SourceFormatError,
     UnknownFormatError,
     ValidationError,
 )
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ PROBLEM_TYPE = "application/problem+json"
 #: library error -> (status, title)
 ERROR_STATUS: dict[type[SearchError], tuple[int, str]] = {
     QuerySyntaxError: (400, "Bad query"),
+    QueryLimitError: (400, "Over a limit"),
     InvalidFilterError: (400, "Bad parameter"),
     SourceFormatError: (400, "Bad thread data"),
     ValidationError: (400, "Bad thread data"),
@@ -81,7 +83,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     if not detail and isinstance(errors, dict):
         detail = f"invalid parameter: {', '.join(sorted(errors))}"
     detail = detail or error.description
-    return problem(error.code or 500, error.name, detail, errors, headers=data.get("headers"))
+    headers = dict(data.get("headers") or {})
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return problem(error.code or 500, error.name, detail, errors, headers=headers)
 
 
 def handle_search_error(error: SearchError) -> Response:
@@ -90,7 +95,9 @@ def handle_search_error(error: SearchError) -> Response:
         (400, "Bad request"),
     )
     headers = {"Retry-After": str(RETRY_AFTER)} if isinstance(error, IndexBusyError) else None
-    errors = None
+    errors: Any = None
+    if isinstance(error, QueryLimitError):
+        errors = {"limit": error.limit, "maximum": error.maximum, "value": error.value}
     if isinstance(error, ValidationError):
         errors = [
             {"thread": thread, "entry": entry, "field": field, "message": message}

@@ -17,6 +17,7 @@ from threadsearch.model import ENTRY_KINDS, SearchRequest
 from threadsearch.query.engine import SORTS
 from threadsearch.query.facets import FACETS
 from threadsearch.query.filters import parse_bound
+from threadsearch.query.limits import DEFAULT_LIMITS
 
 
 class _Strict(Schema):
@@ -34,8 +35,26 @@ def _bound(end: bool) -> Any:
     return load
 
 
+#: since and until: an RFC 3339 date or date-time (Python's ISO reading takes both).
+_DATE_OR_TIME: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
+}
+
+
 class SearchArgsSchema(_Strict):
-    q = fields.String(load_default="", metadata={"description": "Query text; empty browses."})
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(
+            max=DEFAULT_LIMITS.max_query_chars,
+            error="Longer than the limit max_query_chars={max}.",
+        ),
+        metadata={
+            "description": "Query text; empty browses. At most "
+            f"{DEFAULT_LIMITS.max_terms} terms, {DEFAULT_LIMITS.max_nesting} levels of "
+            f"parentheses, fuzzy distance {DEFAULT_LIMITS.max_fuzzy_distance}, "
+            f"{DEFAULT_LIMITS.max_expansion} terms per wildcard (README, Limits)."
+        },
+    )
     author = fields.List(fields.String(), load_default=list)
     kind = fields.List(fields.String(validate=validate.OneOf(ENTRY_KINDS)), load_default=list)
     thread = fields.List(fields.String(), load_default=list)
@@ -45,17 +64,35 @@ class SearchArgsSchema(_Strict):
         fields.String(), load_default=list, metadata={"description": "ISO 639-1, e.g. de."}
     )
     since = fields.Function(
-        deserialize=_bound(False), metadata={"description": "ISO date or datetime, inclusive."}
+        deserialize=_bound(False),
+        metadata={"description": "ISO date or datetime, inclusive.", **_DATE_OR_TIME},
     )
     until = fields.Function(
         deserialize=_bound(True),
-        metadata={"description": "ISO date or datetime, inclusive; a date covers the day."},
+        metadata={
+            "description": "ISO date or datetime, inclusive; a date covers the day.",
+            **_DATE_OR_TIME,
+        },
     )
-    facet = fields.List(fields.String(validate=validate.OneOf(FACETS)), load_default=list)
+    facet = fields.List(
+        fields.String(validate=validate.OneOf(FACETS)),
+        load_default=list,
+        validate=validate.Length(
+            max=len(FACETS), error="More facets than the limit max_facets={max}."
+        ),
+    )
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
     collapse = fields.String(validate=validate.OneOf(["thread"]))
+    cursor = fields.String(
+        validate=validate.Length(min=1, max=512),
+        metadata={
+            "description": "The next_cursor of the previous page: the hits after its last "
+            "one, in the same order (search_after paging; page stays 1). Stable while "
+            "others write when sorting by date."
+        },
+    )
 
     @post_load
     def to_request(self, data: dict[str, Any], **kwargs: Any) -> SearchRequest:
@@ -156,6 +193,15 @@ class SearchResultSchema(Schema):
     facets = fields.Dict(keys=fields.String(), values=fields.Nested(FacetSchema))
     suggestion = fields.String(allow_none=True)
     warnings = fields.List(fields.String())
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "Pass as cursor for the next page; null when none follows."},
+    )
+    # marshmallow takes declared fields off the class, so this does not shadow
+    # Schema.partial at run time; mypy sees only the class attribute.
+    partial = fields.Boolean(  # type: ignore[assignment]
+        metadata={"description": "The time budget ran out: warnings say what was cut short."}
+    )
 
 
 class EntrySchema(Schema):
@@ -223,6 +269,17 @@ class HealthSchema(Schema):
     status = fields.String()
     index = fields.String()
     entries = fields.Integer(allow_none=True)
+
+
+class LiveSchema(Schema):
+    status = fields.String(metadata={"description": "Always ok."})
+
+
+class VersionSchema(Schema):
+    package = fields.String(metadata={"description": "The threadsearch package version."})
+    index_format = fields.Integer(
+        metadata={"description": "The index format (schema) version this server reads."}
+    )
 
 
 class WriteResultSchema(Schema):

@@ -39,7 +39,8 @@ def serve(app: Flask, host: str, port: int, workers: int, threads: int = 1) -> N
             # One thread: the plain synchronous worker; more: a thread pool per process.
             "worker_class": "gthread" if threads > 1 else "sync",
             "threads": threads,
-            "accesslog": "-",
+            # The app writes its own JSON access log (api/manners.py).
+            "accesslog": None,
             "timeout": 60,
             "graceful_timeout": 5,
         },

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from marshmallow import fields, validate
 from threadsearch.errors import SourceFormatError
 from threadsearch.sources.base import SourceContext
 from threadsearch.sources.jsonl import EntrySchema as EntryInputSchema
@@ -42,7 +43,18 @@ RETRY_HEADER = {
         "schema": {"type": "integer"},
     }
 }
-INPUT_SCHEMA = ThreadInputSchema
+
+
+class WriteThreadSchema(ThreadInputSchema):
+    """A thread as POST /threads takes it: the JSON thread schema, with its entries
+    required (a write of no entries would remove nothing and add nothing)."""
+
+    entries = fields.List(
+        fields.Nested(EntryInputSchema), required=True, validate=validate.Length(min=1)
+    )
+
+
+INPUT_SCHEMA = WriteThreadSchema
 ENTRY_INPUT_SCHEMA = EntryInputSchema
 WRITE_PROBLEM_SCHEMA = ProblemItemSchema
 
@@ -82,6 +94,7 @@ class Threads(MethodView):
                             {"$ref": "#/components/schemas/ThreadInput"},
                             {
                                 "type": "array",
+                                "minItems": 1,
                                 "items": {"$ref": "#/components/schemas/ThreadInput"},
                             },
                         ]
@@ -119,6 +132,10 @@ class Threads(MethodView):
 
 
 def _json_items() -> list[Any]:
+    limit = current_app.config["MAX_BODY_BYTES"]
+    # A chunked body declares no length; werkzeug cuts it at the limit without a word.
+    if request.content_length is None and len(request.get_data()) >= limit:
+        abort(413, message=f"The body passes the limit of {limit} bytes.")
     data = request.get_json(silent=True)
     if data is None:
         abort(400, message="The body must be JSON: one thread object or a list of them.")

@@ -22,7 +22,13 @@ body. Times are aware UTC; ``Entry.utc_offset`` keeps the offset the source stat
 from __future__ import annotations
 
 from .backend import Backend, open_backend
-from .errors import IndexBusyError, NotFoundError, SearchError, ValidationError
+from .errors import (
+    IndexBusyError,
+    NotFoundError,
+    QueryLimitError,
+    SearchError,
+    ValidationError,
+)
 from .index import ThreadIndex, open_index
 from .ingest import IngestOptions, ingest_paths
 from .model import (
@@ -40,6 +46,7 @@ from .model import (
     ThreadSummary,
 )
 from .query.engine import get_entry, get_thread, list_threads, search, similar, stats
+from .query.limits import QueryLimits
 from .writes import WriteResult, add_threads, delete_thread, replace_thread, validate_threads
 
 __all__ = [
@@ -52,6 +59,8 @@ __all__ = [
     "IndexBusyError",
     "IngestOptions",
     "NotFoundError",
+    "QueryLimitError",
+    "QueryLimits",
     "SearchError",
     "SearchRequest",
     "SearchResult",

@@ -23,6 +23,7 @@ from .index import IngestReport, ThreadIndex, open_index
 from .ingest import IngestOptions, ingest_paths
 from .model import Entry, SearchRequest, SearchResult, SimilarResult, Stats, Thread, ThreadPage
 from .query import engine
+from .query.limits import DEFAULT_LIMITS, QueryLimits
 from .writes import WriteResult, add_threads, delete_thread
 
 BACKENDS = ("whoosh", "opensearch")
@@ -34,9 +35,16 @@ class Backend(Protocol):
     name: str
 
     def search(
-        self, request: SearchRequest, *, max_per_page: int = ..., facet_limit: int = ...
+        self,
+        request: SearchRequest,
+        *,
+        max_per_page: int = ...,
+        facet_limit: int = ...,
+        limits: QueryLimits = ...,
+        time_budget: float | None = None,
     ) -> SearchResult:
-        """Run a search request."""
+        """Run a search request within ``limits`` (checked before any work) and, with
+        ``time_budget`` seconds, flag the result ``partial`` when the budget ran out."""
 
     def get_entry(self, entry_id: str) -> Entry:
         """One entry, full text."""
@@ -82,9 +90,16 @@ class WhooshBackend:
         *,
         max_per_page: int = engine.MAX_PER_PAGE,
         facet_limit: int = engine.FACET_LIMIT,
+        limits: QueryLimits = DEFAULT_LIMITS,
+        time_budget: float | None = None,
     ) -> SearchResult:
         return engine.search(
-            self.index, request, max_per_page=max_per_page, facet_limit=facet_limit
+            self.index,
+            request,
+            max_per_page=max_per_page,
+            facet_limit=facet_limit,
+            limits=limits,
+            time_budget=time_budget,
         )
 
     def get_entry(self, entry_id: str) -> Entry:

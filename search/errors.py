@@ -11,6 +11,7 @@ The tree::
     ├── ValidationError        threads given to the write API are not valid: names the field
     ├── NotFoundError          no thread or entry with that id
     ├── QuerySyntaxError       the query text cannot be read
+    ├── QueryLimitError        a query breaks a documented limit: names the limit
     ├── InvalidFilterError     a filter, facet or sort value is not one we know
     └── BackendUnavailableError  the search cluster did not answer (after retries)
 
@@ -111,3 +112,20 @@ class InvalidFilterError(SearchError):
 
 class BackendUnavailableError(SearchError):
     """The search cluster (the opensearch backend) did not answer, even after retries."""
+
+
+class QueryLimitError(SearchError):
+    """A search breaks one of the documented limits (:mod:`threadsearch.query.limits`).
+
+    ``limit`` is the limit's name (``max_query_chars``, ``max_terms``...), ``maximum``
+    its value and ``value`` what the request asked for.
+    """
+
+    def __init__(self, limit: str, value: int, maximum: int, what: str) -> None:
+        super().__init__(
+            f"{what} is {value}, over the limit {limit}={maximum}",
+            hint='See the README, "Limits".',
+        )
+        self.limit = limit
+        self.value = value
+        self.maximum = maximum

@@ -332,6 +332,9 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     collapse: str | None = None
+    #: The ``next_cursor`` of the previous page: the page after its last hit
+    #: (``search_after`` paging, stable while other threads commit); ``page`` stays 1.
+    cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -427,9 +430,15 @@ class SearchResult:
     facets: dict[str, Facet]
     suggestion: str | None = None
     warnings: list[str] = field(default_factory=list)
+    #: Pass as ``SearchRequest.cursor`` for the hits after this page; None at the end.
+    next_cursor: str | None = None
+    #: True when the time budget ran out: facets, highlights or hits were cut short
+    #: (``warnings`` says which).
+    partial: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """``GET /search``: counts, ``hits``, ``facets`` by name, suggestion, warnings."""
+        """``GET /search``: counts, ``hits``, ``facets`` by name, suggestion, warnings,
+        ``next_cursor`` and ``partial``."""
         return {
             "total": self.total,
             "page": self.page,
@@ -439,6 +448,8 @@ class SearchResult:
             "facets": {name: facet.to_dict() for name, facet in self.facets.items()},
             "suggestion": self.suggestion,
             "warnings": list(self.warnings),
+            "next_cursor": self.next_cursor,
+            "partial": self.partial,
         }
 
 

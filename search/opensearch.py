@@ -68,6 +68,7 @@ from .model import (
     ThreadPage,
     ThreadSummary,
 )
+from .query.cursor import Cursor, decode_cursor
 from .query.engine import (
     FACET_LIMIT,
     MAX_PER_PAGE,
@@ -78,7 +79,8 @@ from .query.engine import (
 )
 from .query.facets import CALENDAR_FACETS, KEYWORD_FACETS, facet_filter
 from .query.filters import DATE_FILTER, KEYWORD_FILTERS, _check_kinds
-from .query.parse import query_units
+from .query.limits import DEFAULT_LIMITS, QueryLimits, check_query
+from .query.parse import parse_query, query_units
 from .query.snippets import highlight
 from .schema import (
     AUTHOR,
@@ -255,8 +257,11 @@ def _all_of(clauses: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"bool": {"filter": list(clauses)}}
 
 
-def text_query(q: str, langs: Sequence[str | None]) -> dict[str, Any]:
-    """The query text over the folded fields and the stemmed ones of ``langs``."""
+def text_query(
+    q: str, langs: Sequence[str | None], limits: QueryLimits = DEFAULT_LIMITS
+) -> dict[str, Any]:
+    """The query text over the folded fields and the stemmed ones of ``langs``; fuzzy
+    terms keep ``limits.fuzzy_prefix`` leading characters, as on the Whoosh side."""
     if not q.strip():
         return {"match_all": {}}
     fields = [f"{TITLE}^2", BODY]
@@ -270,6 +275,8 @@ def text_query(q: str, langs: Sequence[str | None]) -> dict[str, Any]:
             "default_operator": "AND",
             "type": "best_fields",
             "lenient": True,
+            "fuzzy_prefix_length": limits.fuzzy_prefix,
+            "allow_leading_wildcard": limits.allow_leading_wildcard,
         }
     }
 
@@ -303,17 +310,25 @@ def _missing_field(name: str) -> str:
     return TIMESTAMP if name in CALENDAR_FACETS else KEYWORD_FACETS[name][0]
 
 
-def search_body(request: SearchRequest, langs: Sequence[str | None]) -> dict[str, Any]:
-    """The request in the query DSL: query, post_filter, facet aggregations, sort, page."""
+def search_body(
+    request: SearchRequest,
+    langs: Sequence[str | None],
+    limits: QueryLimits = DEFAULT_LIMITS,
+    after: Cursor | None = None,
+) -> dict[str, Any]:
+    """The request in the query DSL: query, post_filter, facet aggregations, sort, page;
+    with ``after``, the page after that cursor (``search_after``)."""
     clauses = filter_clauses(request)
     body: dict[str, Any] = {
-        "query": text_query(request.q, langs),
+        "query": text_query(request.q, langs, limits),
         "from": (request.page - 1) * request.per_page,
         "size": request.per_page,
         "track_total_hits": True,
         "_source": {"excludes": [f"{TITLE}_*", f"{BODY}_*", SPELL]},
         "sort": _sort(request),
     }
+    if after is not None:
+        body["search_after"] = [after.key, after.entry_id]
     if clauses:
         body["post_filter"] = _all_of(clauses.values())
     aggs: dict[str, Any] = {}
@@ -336,12 +351,47 @@ def search_body(request: SearchRequest, langs: Sequence[str | None]) -> dict[str
     return body
 
 
+def _cursor_sort(sort: str) -> str:
+    # Cursors name the backend beside the sort: the cluster's keys (Lucene scores,
+    # epoch milliseconds) mean nothing to the Whoosh backend, and the other way round.
+    return f"{sort}@opensearch"
+
+
+def decode_cluster_cursor(text: str, sort: str) -> Cursor:
+    """The cursor of ``text``, made by this backend for a search with the same ``sort``."""
+    try:
+        decode_cursor(text, sort)
+    except InvalidFilterError:
+        return decode_cursor(text, _cursor_sort(sort))
+    raise InvalidFilterError(
+        "the cursor was made by another backend (whoosh), not by this cluster",
+        hint="Pass the next_cursor of a previous result of this server unchanged.",
+    )
+
+
+def next_cursor(request: SearchRequest, raw: list[dict[str, Any]], total: int) -> str | None:
+    """The cursor after this page's last hit (its sort values); None when none can follow.
+
+    Hits are ordered by (score or timestamp, entry id), as on the Whoosh side, so the
+    cursor holds the last hit's two sort values, which ``search_after`` takes back.
+    """
+    if request.collapse or not raw or len(raw) < request.per_page:
+        return None
+    if request.cursor is None and request.page * request.per_page >= total:
+        return None
+    key, entry_id = raw[-1]["sort"]
+    return Cursor(_cursor_sort(request.sort), key, str(entry_id)).encode()
+
+
 def _sort(request: SearchRequest) -> list[Any]:
+    # Ties break as on the Whoosh side: by entry id (which the cursor holds), except
+    # that collapse keeps each thread's first entry in document order (``seq``).
+    tie = {SEQ: "asc"} if request.collapse else {ID_FIELD: "asc"}
     by_time = request.sort != "relevance" or not request.q.strip()
     if not by_time:
-        return ["_score", {SEQ: "asc"}]
+        return ["_score", tie]
     order = "asc" if request.sort == "oldest" else "desc"
-    return [{TIMESTAMP: {"order": order, "missing": "_last"}}, {SEQ: "asc"}]
+    return [{TIMESTAMP: {"order": order, "missing": "_last"}}, tie]
 
 
 def _facet(name: str, agg: dict[str, Any], selected: list[str], limit: int) -> Facet:
@@ -491,11 +541,22 @@ class OpenSearchBackend:
         *,
         max_per_page: int = MAX_PER_PAGE,
         facet_limit: int = FACET_LIMIT,
+        limits: QueryLimits = DEFAULT_LIMITS,
+        time_budget: float | None = None,
     ) -> SearchResult:
+        """Run a search request on the cluster.
+
+        ``limits`` are checked before the cluster is asked (the expansion of wildcards,
+        which needs the index's terms, is left to the cluster). ``time_budget`` is not
+        applied: the cluster runs a search to its end and ``partial`` stays false.
+        """
         started = time.perf_counter()
-        check_request(request, max_per_page)
+        check_request(request, max_per_page, limits)
+        after = decode_cluster_cursor(request.cursor, request.sort) if request.cursor else None
         langs = self.langs(request)
-        result = self._search(search_body(request, langs))
+        if request.q.strip():
+            check_query(parse_query(request.q, _SCHEMA, langs), None, limits)
+        result = self._search(search_body(request, langs, limits, after))
         aggs = result.get("aggregations", {})
         total = int(result["hits"]["total"]["value"])
         if request.collapse == "thread":
@@ -527,6 +588,7 @@ class OpenSearchBackend:
             facets,
             suggestion,
             [],
+            next_cursor=next_cursor(request, raw, total),
         )
 
     def _collapsed_counts(

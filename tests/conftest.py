@@ -125,10 +125,10 @@ def running_server(
             if process.poll() is not None:
                 pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
             if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer /health in 30 s:\n{log.read_text()}")
+                pytest.fail(f"the server did not answer /livez in 30 s:\n{log.read_text()}")
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             try:
-                connection.request("GET", "/health")
+                connection.request("GET", "/livez")
                 if connection.getresponse().status == 200:
                     break
             except OSError:

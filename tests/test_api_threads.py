@@ -25,6 +25,7 @@ SEARCH_PARAMETERS = [
     "page",
     "per_page",
     "collapse",
+    "cursor",
 ]
 
 
@@ -105,6 +106,9 @@ def test_openapi_lists_every_path_and_the_search_parameters(client: FlaskClient)
         "/entries/{entry_id}",
         "/entries/{entry_id}/similar",
         "/health",
+        "/livez",
+        "/readyz",
+        "/version",
         "/stats",
     }
     parameters = spec["paths"]["/search"]["get"]["parameters"]

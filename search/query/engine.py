@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from whoosh import query as wq
+from whoosh.collectors import TimeLimitCollector
 from whoosh.idsets import DocIdSet
-from whoosh.searching import Searcher
+from whoosh.searching import Searcher, TimeLimit
 
 from ..analysis import LangText, fold
-from ..errors import InvalidFilterError, NotFoundError
+from ..errors import InvalidFilterError, NotFoundError, QueryLimitError
 from ..index import ThreadIndex, read_call
 from ..model import (
     Entry,
@@ -69,8 +70,18 @@ from ..schema import (
     build_schema,
 )
 from .columns import NO_TIME, Columns, columns_for
-from .facets import EPOCH_OFFSET, check_facets, count_facet, facet_filter
+from .cursor import Cursor, decode_cursor
+from .facets import EPOCH_OFFSET, FACETS, check_facets, count_facet, facet_filter
 from .filters import Mask, combine, request_masks
+from .limits import (
+    DEFAULT_LIMITS,
+    Budget,
+    QueryLimits,
+    bound_fuzzy,
+    check_paging,
+    check_query,
+    check_text,
+)
 from .lru import LruCache
 from .matching import postings_for, query_mask
 from .parse import QueryUnit, parse_query, query_units
@@ -118,9 +129,12 @@ class _Plan:
     filters: dict[str, Mask]
     selected: Mask
     scorer: Scorer
+    budget: Budget
 
 
-def check_request(request: SearchRequest, max_per_page: int = MAX_PER_PAGE) -> None:
+def check_request(
+    request: SearchRequest, max_per_page: int = MAX_PER_PAGE, limits: QueryLimits = DEFAULT_LIMITS
+) -> None:
     if request.sort not in SORTS:
         raise InvalidFilterError(
             f"unknown sort {request.sort!r}", hint=f"Use one of: {', '.join(SORTS)}."
@@ -135,7 +149,18 @@ def check_request(request: SearchRequest, max_per_page: int = MAX_PER_PAGE) -> N
         raise InvalidFilterError(
             f"unknown collapse {request.collapse!r}", hint="The only collapse is 'thread'."
         )
+    if request.cursor is not None and (request.page != 1 or request.collapse):
+        raise InvalidFilterError(
+            "a cursor pages on its own: it combines with neither page nor collapse",
+            hint="Drop page (or collapse) when passing cursor.",
+        )
     check_facets(request.facets)
+    if len(request.facets) > len(FACETS):
+        raise QueryLimitError(
+            "max_facets", len(request.facets), len(FACETS), "the number of facets asked for"
+        )
+    check_paging(request.page, request.per_page, limits)
+    check_text(request.q, limits)
 
 
 @read_call
@@ -145,17 +170,27 @@ def search(
     *,
     max_per_page: int = MAX_PER_PAGE,
     facet_limit: int = FACET_LIMIT,
+    limits: QueryLimits = DEFAULT_LIMITS,
+    time_budget: float | None = None,
 ) -> SearchResult:
     """Run a search request against the index.
 
     Results are cached per index generation: a repeated request is a dictionary
-    look-up, and any commit starts a fresh cache.
+    look-up, and any commit starts a fresh cache. A request that breaks one of
+    ``limits`` raises :class:`~threadsearch.errors.QueryLimitError`. With
+    ``time_budget`` (seconds), the work that can be cut short (facets, highlights,
+    the spelling suggestion, Whoosh's ranking of complex queries) stops once it is
+    spent, and the result says ``partial=True``; a partial result is not cached.
     """
     started = time.perf_counter()
-    check_request(request, max_per_page)
+    check_request(request, max_per_page, limits)
     cache: LruCache[SearchResult] = index.cache("results", lambda _: LruCache(RESULT_CACHE))
-    key = repr((request, max_per_page, facet_limit))
-    result = cache.get(key, lambda: _search(index, request, max_per_page, facet_limit))
+    key = repr((request, max_per_page, facet_limit, limits))
+    budget = Budget(time_budget)
+    result = cache.get(key, lambda: _search(index, request, max_per_page, facet_limit, budget,
+                                            limits))  # fmt: skip
+    if result.partial:
+        cache.discard(key)
     return _private_copy(result, _elapsed(started))
 
 
@@ -166,16 +201,8 @@ def _private_copy(cached: SearchResult, took_ms: float) -> SearchResult:
         name: Facet(facet.name, list(facet.values), facet.truncated)
         for name, facet in cached.facets.items()
     }
-    return SearchResult(
-        cached.total,
-        cached.page,
-        cached.per_page,
-        took_ms,
-        list(cached.hits),
-        facets,
-        cached.suggestion,
-        list(cached.warnings),
-    )
+    return replace(cached, took_ms=took_ms, hits=list(cached.hits), facets=facets,
+                   warnings=list(cached.warnings))  # fmt: skip
 
 
 def _elapsed(started: float) -> float:
@@ -187,38 +214,70 @@ def _search(
     request: SearchRequest,
     max_per_page: int,
     facet_limit: int,
+    budget: Budget,
+    limits: QueryLimits,
 ) -> SearchResult:
     searcher = index.searcher()
     columns = columns_for(index)
     q = parse_query(request.q, _SCHEMA, query_langs(request, columns))
+    check_query(q, searcher.reader(), limits)
+    bound_fuzzy(q, limits)
     matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
     scoring = index.cache("scoring", lambda _: ScoringCache(columns.doc_count))
     scorer = Scorer(searcher, scoring, columns.doc_count)
     selected = matched & combine(columns, filters)
-    plan = _Plan(request, q, columns, matched, filters, selected, scorer)
-    docnums, scores, total, collapsed = _rank(searcher, plan)
-    facets = {
-        name: count_facet(
+    plan = _Plan(request, q, columns, matched, filters, selected, scorer, budget)
+    docnums, scores, keys, total, collapsed = _rank(searcher, plan)
+    facets = {}
+    for name in request.facets:
+        if budget.skip("facets"):
+            break
+        facets[name] = count_facet(
             name,
             columns,
             matched & combine(columns, filters, skip=facet_filter(name)),
             getattr(request, name, []) if hasattr(request, name) else [],
             facet_limit,
         )
-        for name in request.facets
-    }
     langs = query_langs(request, columns)
     units = query_units(request.q, _SCHEMA, langs) if q is not wq.NullQuery else []
     hits = [
-        _hit(searcher, units, docnum, score, collapsed.get(docnum))
+        _hit(searcher, [] if budget.skip("highlights") else units, docnum, score,
+             collapsed.get(docnum))  # fmt: skip
         for docnum, score in zip(docnums, scores, strict=True)
     ]
-    suggestion = _suggest(searcher, request, total, langs) if total < SUGGEST_BELOW else None
+    suggestion = None
+    if total < SUGGEST_BELOW and not budget.skip("suggestion"):
+        suggestion = _suggest(searcher, request, total, langs)
     warnings = ["the query has only stop words; nothing to search"] if q is wq.NullQuery else []
+    if budget.cut:
+        warnings.append(f"time budget spent: {', '.join(budget.cut)} cut short")
     return SearchResult(
-        total, request.page, request.per_page, 0.0, hits, facets, suggestion, warnings
+        total,
+        request.page,
+        request.per_page,
+        0.0,
+        hits,
+        facets,
+        suggestion,
+        warnings,
+        next_cursor=_next_cursor(searcher, plan, docnums, keys, total),
+        partial=bool(budget.cut),
     )
+
+
+def _next_cursor(
+    searcher: Searcher, plan: _Plan, docnums: list[int], keys: list[float], total: int
+) -> str | None:
+    """The cursor after this page's last hit; None when no hit can follow it."""
+    request = plan.request
+    if request.collapse or len(docnums) < request.per_page or not docnums:
+        return None
+    if request.cursor is None and request.page * request.per_page >= total:
+        return None
+    last_id = searcher.stored_fields(docnums[-1])[ID_FIELD]
+    return Cursor(request.sort, keys[-1], last_id).encode()
 
 
 def query_langs(request: SearchRequest, columns: Columns) -> list[str | None]:
@@ -230,58 +289,181 @@ def query_langs(request: SearchRequest, columns: Columns) -> list[str | None]:
 
 def _rank(
     searcher: Searcher, plan: _Plan
-) -> tuple[list[int], list[float | None], int, dict[int, int]]:
+) -> tuple[list[int], list[float | None], list[float], int, dict[int, int]]:
+    """The page's documents, their scores, their sort keys, the total and, with
+    ``collapse``, each hit's count of other hits in its thread."""
     request = plan.request
     start = (request.page - 1) * request.per_page
     stop = start + request.per_page
     thread_codes = plan.columns.keyword[THREAD].codes
     collapsed: dict[int, int] = {}
-    if request.sort == "relevance" and not isinstance(plan.query, wq.Every):
-        if plan.query is wq.NullQuery:
-            return [], [], 0, {}
-        page = _relevance_page(searcher, plan, thread_codes)[start:stop]
-        docnums = [docnum for docnum, _ in page]
-        scores: list[float | None] = [round(score, 4) for _, score in page]
-        total = int(np.count_nonzero(plan.selected))
-        if request.collapse == "thread":
-            total = len(np.unique(thread_codes[plan.selected]))
-    else:
-        ordered = _order_by_time(plan, None if request.collapse else stop)
-        if request.collapse == "thread":
-            _, first = np.unique(thread_codes[ordered], return_index=True)
-            ordered = ordered[np.sort(first)]
-        total = len(ordered) if request.collapse else int(np.count_nonzero(plan.selected))
-        docnums = ordered[start:stop].tolist()
-        scores = [None] * len(docnums)
+    total = int(np.count_nonzero(plan.selected))
+    by_relevance = request.sort == "relevance" and not _matches_all(plan.query)
+    if by_relevance and plan.query is wq.NullQuery:
+        return [], [], [], 0, {}
     if request.collapse == "thread":
+        docnums, scores, keys, total = _rank_collapsed(searcher, plan, by_relevance, start, stop)
         per_thread = np.bincount(thread_codes[plan.selected] + 1)
         for docnum in docnums:
             collapsed[docnum] = int(per_thread[thread_codes[docnum] + 1]) - 1
-    return docnums, scores, total, collapsed
+        return docnums, scores, keys, total, collapsed
+    cursor = decode_cursor(request.cursor, request.sort) if request.cursor is not None else None
+    ordered_keys: NDArray[Any]
+    if by_relevance:
+        docs, ordered_keys = _relevance_keys(searcher, plan, stop, cursor)
+    else:
+        docs = np.flatnonzero(plan.selected)
+        ordered_keys = _time_keys(plan, docs)
+    page_docs, page_keys = _page_after(searcher, docs, ordered_keys, cursor, stop)
+    page_docs, page_keys = page_docs[start:stop], page_keys[start:stop]
+    docnums = [int(d) for d in page_docs]
+    keys = [k.item() for k in page_keys]
+    page_scores: list[float | None] = (
+        [round(-k, 4) for k in keys] if by_relevance else [None] * len(docnums)
+    )
+    return docnums, page_scores, keys, total, collapsed
+
+
+def _matches_all(q: wq.Query) -> bool:
+    """``*`` (an Every per text field) or an empty query: browsing, in date order."""
+    if isinstance(q, wq.Every):
+        return True
+    return isinstance(q, wq.Or) and all(isinstance(sub, wq.Every) for sub in q.subqueries)
+
+
+def _time_keys(plan: _Plan, docs: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Ascending sort keys of ``docs`` for a date order (no timestamp: last)."""
+    times = plan.columns.time[docs]
+    newest = plan.request.sort != "oldest"
+    # Browsing with no query and sort=relevance shows the newest first.
+    return np.where(times == NO_TIME, np.iinfo(np.int64).max, -times if newest else times)
+
+
+def _relevance_keys(
+    searcher: Searcher, plan: _Plan, stop: int, cursor: Cursor | None
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Candidate documents and their ascending keys (minus the score) for a ranking."""
+    scored = plan.scorer.scores(plan.query)
+    if scored is not None:
+        docs = np.flatnonzero(plan.selected)
+        return docs, -scored[0][docs].astype(np.float64)
+    # With no filter, let Whoosh skip blocks by score bound instead of asking per document.
+    allowed = MaskSet(plan.selected) if plan.filters else None
+    limit = stop
+    while True:
+        collector = searcher.collector(limit=limit, filter=allowed)
+        remaining = plan.budget.remaining()
+        if remaining is not None:
+            collector = TimeLimitCollector(collector, timelimit=max(remaining, 0.001))
+        try:
+            searcher.search_with_collector(plan.query, collector)
+        except TimeLimit:
+            plan.budget.cut.append("ranking")
+        results = collector.results()
+        docs = np.array([hit.docnum for hit in results], dtype=np.int64)
+        keys = np.array([-float(hit.score) for hit in results], dtype=np.float64)
+        if cursor is not None:
+            docs, keys = _after(searcher, docs, keys, cursor)
+        if len(docs) >= stop or results.scored_length() < limit or "ranking" in plan.budget.cut:
+            return docs, keys
+        limit *= 4
+
+
+def _after(
+    searcher: Searcher, docs: NDArray[np.int64], keys: NDArray[Any], cursor: Cursor
+) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """The documents ordered after ``cursor`` by (key, entry id)."""
+    after = keys > cursor.key
+    tied = np.flatnonzero(keys == cursor.key)
+    if len(tied):
+        later = [i for i, doc in zip(tied, docs[tied], strict=True)
+                 if _entry_id(searcher, int(doc)) > cursor.entry_id]  # fmt: skip
+        after[np.array(later, dtype=np.int64)] = True
+    return docs[after], keys[after]
+
+
+def _page_after(
+    searcher: Searcher,
+    docs: NDArray[np.int64],
+    keys: NDArray[Any],
+    cursor: Cursor | None,
+    count: int,
+) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """The first ``count`` documents after ``cursor`` in (key, entry id) order.
+
+    A partial partition finds them, keeping every document tied with the last, so the
+    ties can be put in entry-id order: the order stays total and the same from page to
+    page whatever document numbers a merge gives.
+    """
+    if cursor is not None:
+        docs, keys = _after(searcher, docs, keys, cursor)
+    if len(docs) > count:
+        bound = np.partition(keys, count - 1)[count - 1]
+        keep = keys <= bound
+        docs, keys = docs[keep], keys[keep]
+    order = np.argsort(keys, kind="stable")
+    docs, keys = docs[order], keys[order]
+    if len(docs) > 1:
+        ties = np.flatnonzero(keys[1:] == keys[:-1])
+        if len(ties):
+            docs = _ids_within_ties(searcher, docs, keys)
+    return docs[:count], keys[:count]
+
+
+def _ids_within_ties(
+    searcher: Searcher, docs: NDArray[np.int64], keys: NDArray[Any]
+) -> NDArray[np.int64]:
+    """``docs`` (ordered by key) with each run of equal keys ordered by entry id."""
+    result = docs.copy()
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    for begin, end in zip(starts, ends, strict=True):
+        if end - begin > 1:
+            run = docs[begin:end]
+            result[begin:end] = sorted(run, key=lambda d: _entry_id(searcher, int(d)))
+    return result  # type: ignore[no-any-return]
+
+
+def _entry_id(searcher: Searcher, docnum: int) -> str:
+    return str(searcher.stored_fields(docnum)[ID_FIELD])
+
+
+def _rank_collapsed(
+    searcher: Searcher, plan: _Plan, by_relevance: bool, start: int, stop: int
+) -> tuple[list[int], list[float | None], list[float], int]:
+    """One hit per thread: the best by score, or the first in date order."""
+    thread_codes = plan.columns.keyword[THREAD].codes
+    if by_relevance:
+        page = _relevance_page(searcher, plan, thread_codes)[start:stop]
+        docnums = [docnum for docnum, _ in page]
+        scores: list[float | None] = [round(score, 4) for _, score in page]
+        total = len(np.unique(thread_codes[plan.selected]))
+        return docnums, scores, [-score for _, score in page], total
+    ordered = _order_by_time(plan, None)
+    _, first = np.unique(thread_codes[ordered], return_index=True)
+    ordered = ordered[np.sort(first)]
+    docnums = ordered[start:stop].tolist()
+    return docnums, [None] * len(docnums), [0.0] * len(docnums), len(ordered)
 
 
 def _relevance_page(
     searcher: Searcher, plan: _Plan, thread_codes: NDArray[np.int32]
 ) -> list[tuple[int, float]]:
-    """Ranked (docnum, score) pairs up to the end of the requested page."""
+    """Ranked (docnum, score) pairs, each thread's best, up to the end of the page."""
     request = plan.request
     stop = request.page * request.per_page
     scored = plan.scorer.scores(plan.query)
     if scored is not None:
         scores = scored[0]
-        if request.collapse != "thread":
-            return top_documents(scores, plan.selected, stop)
         ranked = top_documents(scores, plan.selected, int(np.count_nonzero(plan.selected)))
         return _best_per_thread(ranked, thread_codes)
-    # With no filter, let Whoosh skip blocks by score bound instead of asking per document.
     allowed = MaskSet(plan.selected) if plan.filters else None
-    limit = stop if request.collapse != "thread" else stop * 4
+    limit = stop * 4
     while True:
         results = searcher.search(plan.query, limit=limit, filter=allowed)
-        ranked = [(hit.docnum, float(hit.score)) for hit in results]
-        if request.collapse == "thread":
-            # Fetch deeper until the page holds enough distinct threads.
-            ranked = _best_per_thread(ranked, thread_codes)
+        # Fetch deeper until the page holds enough distinct threads.
+        ranked = _best_per_thread([(hit.docnum, float(hit.score)) for hit in results],
+                                  thread_codes)  # fmt: skip
         if len(ranked) >= stop or results.scored_length() < limit:
             return ranked
         limit *= 4

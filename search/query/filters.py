@@ -68,9 +68,12 @@ def request_masks(columns: Columns, request: SearchRequest) -> dict[str, Mask]:
                 _check_kinds(values)
             masks[name] = keyword_mask(columns, field, values)
     if request.since is not None or request.until is not None:
-        if request.since and request.until and request.since > request.until:
+        # Compared as the index stores times (a naive one is UTC): a naive and an
+        # aware datetime do not compare in Python.
+        since, until = request.since, request.until
+        if since and until and time_value(since) > time_value(until):
             raise InvalidFilterError(
-                f"since ({request.since.isoformat()}) is after until ({request.until.isoformat()})",
+                f"since ({since.isoformat()}) is after until ({until.isoformat()})",
                 hint="Swap the two dates.",
             )
         masks[DATE_FILTER] = date_mask(columns, request.since, request.until)

@@ -67,6 +67,14 @@ class LruCache(Generic[V]):
         return value
 
 
+    def discard(self, key: Hashable) -> None:
+        """Forget ``key`` (a value that must not be served again)."""
+        with self._lock:
+            dropped = self._items.pop(key, None)
+            if dropped is not None:
+                self._size -= dropped[1]
+
+
 class ArrayCache(LruCache[V]):
     """An :class:`LruCache` bounded by the bytes of the numpy arrays it holds."""
 

@@ -32,7 +32,7 @@ field           type              required  meaning
 ``id``          string            no        ``[A-Za-z0-9_-]{1,64}``; computed when absent
 ``thread_id``   string            no        must equal the thread's id when given
 ``kind``        string            yes       ``post``, ``comment``, ``trackback`` or ``pingback``
-``position``    integer >= 0      yes       order in the thread (the post is 0); unique
+``position``    integer >= 0      yes       order in the thread (the post is 0); unique (< 2**31)
 ``body``        string            no        clean text, a blank line between paragraphs
 ``author``      string or null    no        the author's display name
 ``author_url``  string or null    no        the author's web site or profile
@@ -175,6 +175,11 @@ def _optional_string() -> fields.String:
     return fields.String(load_default=None, allow_none=True)
 
 
+#: The largest position or depth: the index stores them as 32-bit numbers.
+MAX_NUMBER = 2**31 - 1
+_below_2_31 = validate.Range(max=MAX_NUMBER)
+
+
 class EntrySchema(Schema):
     """One entry of a thread; loads to an :class:`~threadsearch.model.Entry`.
 
@@ -189,7 +194,9 @@ class EntrySchema(Schema):
     id = _id_field()
     thread_id = _id_field()
     kind = KindField(required=True, validate=validate.OneOf(ENTRY_KINDS))
-    position = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    position = fields.Integer(
+        required=True, strict=True, validate=[validate.Range(min=0), _below_2_31]
+    )
     body = fields.String(load_default="")
     author = _optional_string()
     author_url = _optional_string()
@@ -201,7 +208,9 @@ class EntrySchema(Schema):
     title = _optional_string()
     quoted = fields.String(load_default="")
     parent_id = fields.String(load_default=None, allow_none=True)
-    depth = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    depth = fields.Integer(
+        load_default=0, strict=True, validate=[validate.Range(min=0), _below_2_31]
+    )
     mentions = fields.List(fields.String(), load_default=list)
     url = _optional_string()
     status = fields.String(load_default="approved")
