@@ -2,6 +2,7 @@
 #   make serve   create .venv, install, index the bundled sample, serve on 127.0.0.1:8000
 #   make test    install the test extras and run the whole suite
 #   make lint    ruff, and mypy --strict on the package as it installs (CI runs it too)
+#   make cluster-up / cluster-down   a 3-node OpenSearch cluster on loopback (needs Java 17, Maven)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +11,7 @@ INDEX  ?= index_data/index
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test index lint bench bench-abuse bench-faults bench-load fuzz clean screenshots
+.PHONY: serve test index lint bench bench-abuse bench-faults bench-load fuzz clean screenshots cluster-up cluster-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,7 +47,7 @@ test: $(VENV)/.installed
 # mypy reads the package under its installed name: build/typing/threadsearch holds links to
 # search/'s files and to api/, as the wheel lays them out.
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check search api tests bench examples
+	$(BIN)/ruff check search api tests bench examples cluster
 	rm -rf build/typing && mkdir -p build/typing/threadsearch
 	ln -s $(CURDIR)/search/* build/typing/threadsearch/
 	ln -s $(CURDIR)/api build/typing/threadsearch/api
@@ -58,6 +59,15 @@ screenshots: $(VENV)/.installed
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# For development and tests only; production runs the official OpenSearch distribution.
+# CLUSTER_PORT is the first node's HTTP port; transport ports are 100 above.
+CLUSTER_PORT ?= 9200
+cluster-up:
+	$(PYTHON) -m cluster.launch up --port $(CLUSTER_PORT)
+
+cluster-down:
+	$(PYTHON) -m cluster.launch down
 
 # Hostile queries against a real server on R-help 2005 (see bench/abuse.py).
 bench-abuse: $(VENV)/.installed
@@ -80,4 +90,4 @@ fuzz: $(VENV)/.installed
 	FUZZ_MINUTES=$(FUZZ_MINUTES) $(BIN)/python -m bench.fuzz
 
 clean:
-	rm -rf $(VENV) $(INDEX) bench/out bench/scratch .pytest_cache
+	rm -rf $(VENV) $(INDEX) bench/out bench/scratch .pytest_cache cluster/target cluster/run

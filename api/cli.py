@@ -9,6 +9,7 @@ a table a person can read.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,12 +17,13 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from threadsearch.backend import BACKENDS, Backend, open_backend
 from threadsearch.errors import IndexBusyError, SearchError
 from threadsearch.index import open_index
 from threadsearch.ingest import DEFAULT_BATCH_ENTRIES, IngestOptions, Progress, ingest_paths
 from threadsearch.locations import default_index_dir
 from threadsearch.model import IngestSummary, SearchRequest
-from threadsearch.query.engine import SORTS, get_entry, get_thread, search, stats
+from threadsearch.query.engine import SORTS
 from threadsearch.query.facets import FACETS
 from threadsearch.query.filters import parse_bound
 from threadsearch.sources import FORMATS
@@ -38,6 +40,34 @@ index_option = click.option(
     help="Folder of the index.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON body.")
+
+
+def backend_options(command: F) -> F:
+    """``--backend`` and ``--opensearch-url``, read from the same variables as the API."""
+    command = click.option(
+        "--opensearch-url",
+        envvar="THREADSEARCH_OPENSEARCH_URL",
+        metavar="URL[,URL...]",
+        help="Cluster address(es) for --backend opensearch.",
+    )(command)
+    command = click.option(
+        "--backend",
+        type=click.Choice(BACKENDS),
+        default="whoosh",
+        envvar="THREADSEARCH_BACKEND",
+        show_default=True,
+        help="Which engine answers: the --index folder, or an OpenSearch cluster.",
+    )(command)
+    return command
+
+
+def _backend(backend: str, opensearch_url: str | None, index_dir: Path) -> Backend:
+    return open_backend(
+        backend,
+        index_dir=index_dir,
+        opensearch_url=opensearch_url,
+        opensearch_index=os.environ.get("THREADSEARCH_OPENSEARCH_INDEX"),
+    )
 
 
 #: Exit status of a command that found the index busy (sysexits' EX_TEMPFAIL): another
@@ -100,6 +130,7 @@ def main() -> None:
     help="Commit after the file that brings the batch to N entries.",
 )
 @index_option
+@backend_options
 @json_option
 def ingest(
     paths: tuple[Path, ...],
@@ -113,6 +144,8 @@ def ingest(
     atomic: bool,
     batch_entries: int,
     index_dir: Path,
+    backend: str,
+    opensearch_url: str | None,
     as_json: bool,
 ) -> None:
     """Add files or folders (recursively, .gz too) to the index.
@@ -126,6 +159,8 @@ def ingest(
     same command run again skips those files (unless the index was written to
     meanwhile) and reads the rest. With --atomic, all files go in one commit: if
     any fails, the index is left exactly as it was.
+    With --backend opensearch the threads stream into the cluster in bulk chunks
+    instead (no batches, ledger or single commit there).
 
     One writer at a time: if another (an ingest, the server answering POST /threads)
     holds the index, ingest waits up to --wait seconds for it, then gives up, writing
@@ -162,23 +197,31 @@ def ingest(
     )
     progress = _progress(quiet, wait)
     try:
-        index = open_index(index_dir, create=True)
-        try:
-            report = ingest_paths(index, list(paths), options, progress)
-        finally:
-            index.close()
+        if backend == "whoosh":
+            index = open_index(index_dir, create=True)
+            try:
+                report = ingest_paths(index, list(paths), options, progress)
+            finally:
+                index.close()
+        else:  # streamed to the cluster in bulk chunks; no all-or-nothing commit there
+            engine = _backend(backend, opensearch_url, index_dir)
+            try:
+                report = engine.ingest(list(paths), options)
+            finally:
+                engine.close()
     except SearchError as error:
         _fail(error)
     finally:
         progress.close()
+    target = str(index_dir) if backend == "whoosh" else str(opensearch_url)
     if as_json:
-        _echo_json(report.to_dict() | {"index": str(index_dir)})
+        _echo_json(report.to_dict() | {"index": target})
         return
     for line in _summary_lines(report):
         click.echo(line)
     click.echo(
         f"Indexed {report.entries} entries in {report.threads} threads "
-        f"from {len(report.files)} files into {index_dir} "
+        f"from {len(report.files)} files into {target} "
         f"({len(report.skipped)} files already in, skipped; {len(report.warnings)} warnings)."
     )
 
@@ -266,8 +309,16 @@ def _bound(end: bool) -> Callable[[click.Context, click.Parameter, str | None], 
 @click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--cursor", help="The next_cursor a previous search printed: the page after it.")
 @index_option
+@backend_options
 @json_option
-def search_command(query: str, index_dir: Path, as_json: bool, **args: Any) -> None:
+def search_command(
+    query: str,
+    index_dir: Path,
+    backend: str,
+    opensearch_url: str | None,
+    as_json: bool,
+    **args: Any,
+) -> None:
     """Search the index; QUERY "" browses everything.
 
     QUERY uses Whoosh's language: words are ANDed; "a phrase"; author:Martyn;
@@ -297,8 +348,11 @@ def search_command(query: str, index_dir: Path, as_json: bool, **args: Any) -> N
         cursor=args["cursor"],
     )
     try:
-        with open_index(index_dir) as index:
-            result = search(index, request)
+        engine = _backend(backend, opensearch_url, index_dir)
+        try:
+            result = engine.search(request)
+        finally:
+            engine.close()
     except SearchError as error:
         _fail(error)
     body = result.to_dict()
@@ -349,17 +403,23 @@ def _unescape(text: str) -> str:
 @main.command()
 @click.argument("item_id", metavar="ID")
 @index_option
+@backend_options
 @json_option
-def show(item_id: str, index_dir: Path, as_json: bool) -> None:
+def show(
+    item_id: str, index_dir: Path, backend: str, opensearch_url: str | None, as_json: bool
+) -> None:
     """Print a thread (by thread id) or an entry (by entry id) in full."""
     try:
-        with open_index(index_dir) as index:
+        engine = _backend(backend, opensearch_url, index_dir)
+        try:
             try:
-                body = get_thread(index, item_id).to_dict()
+                body = engine.get_thread(item_id).to_dict()
                 kind = "thread"
             except SearchError:
-                body = get_entry(index, item_id).to_dict()
+                body = engine.get_entry(item_id).to_dict()
                 kind = "entry"
+        finally:
+            engine.close()
     except SearchError as error:
         _fail(error)
     if as_json:
@@ -380,12 +440,16 @@ def show(item_id: str, index_dir: Path, as_json: bool) -> None:
 
 @main.command("stats")
 @index_option
+@backend_options
 @json_option
-def stats_command(index_dir: Path, as_json: bool) -> None:
+def stats_command(index_dir: Path, backend: str, opensearch_url: str | None, as_json: bool) -> None:
     """Counts and date range of what the index holds."""
     try:
-        with open_index(index_dir) as index:
-            body = stats(index).to_dict()
+        engine = _backend(backend, opensearch_url, index_dir)
+        try:
+            body = engine.stats().to_dict()
+        finally:
+            engine.close()
     except SearchError as error:
         _fail(error)
     if as_json:
@@ -466,7 +530,16 @@ def export(threads: tuple[str, ...], output: Any, index_dir: Path) -> None:
     help="Threads per worker, sharing its open index (gunicorn's gthread worker).",
 )
 @index_option
-def serve(host: str, port: int, workers: int, threads: int, index_dir: Path) -> None:
+@backend_options
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    index_dir: Path,
+    backend: str,
+    opensearch_url: str | None,
+) -> None:
     """Serve the HTTP API with gunicorn: worker processes, each with threads.
 
     Processes use the cores; threads in a process share one open index, its caches
@@ -486,9 +559,76 @@ def serve(host: str, port: int, workers: int, threads: int, index_dir: Path) -> 
     from .server import serve as run
 
     try:
-        open_index(index_dir).close()
+        _backend(backend, opensearch_url, index_dir).close()
     except SearchError as error:
         # Serve anyway: /readyz answers 503 with this reason until an ingest creates
-        # the index, then 200, without a restart.
+        # the index (or the cluster answers), then 200, without a restart.
         click.echo(f"threadsearch: not ready yet: {error}", err=True)
-    run(create_app({"INDEX": str(index_dir)}), host, port, workers, threads)
+    config = {"INDEX": str(index_dir), "BACKEND": backend, "OPENSEARCH_URL": opensearch_url}
+    run(create_app(config), host, port, workers, threads)
+
+
+@main.command()
+@click.option(
+    "--from-jsonl",
+    "jsonl",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read this export (threadsearch export) instead of the --index folder.",
+)
+@click.option(
+    "--opensearch-url",
+    envvar="THREADSEARCH_OPENSEARCH_URL",
+    required=True,
+    metavar="URL[,URL...]",
+    help="The cluster to fill.",
+)
+@click.option(
+    "--alias",
+    envvar="THREADSEARCH_OPENSEARCH_INDEX",
+    default="threadsearch",
+    show_default=True,
+    help="The alias the new index generation goes behind.",
+)
+@click.option("--shards", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--replicas", type=click.IntRange(min=0), default=0, show_default=True)
+@index_option
+def copy(
+    jsonl: Path | None,
+    opensearch_url: str,
+    alias: str,
+    shards: int,
+    replicas: int,
+    index_dir: Path,
+) -> None:
+    """Copy a Whoosh index (or its JSONL export) into an OpenSearch cluster.
+
+    The entries fill a new index generation; when all are written, the alias swaps to
+    it in one step, so searches see the old copy or the new one, never half. Entries
+    keep their ids and their order.
+
+    \b
+    Example:
+      threadsearch copy --index /data/rhelp --opensearch-url http://10.0.0.5:9200 \\
+          --shards 3 --replicas 1
+    """
+    from threadsearch.backend import split_urls
+    from threadsearch.export import iter_index_fields
+    from threadsearch.opensearch import OpenSearchBackend
+
+    cluster = OpenSearchBackend(split_urls(opensearch_url), alias=alias)
+    try:
+        if jsonl is not None:
+            report = cluster.ingest(
+                [jsonl], IngestOptions("jsonl"), rebuild=True, shards=shards, replicas=replicas
+            )
+            written = report.entries
+        else:
+            with open_index(index_dir) as index:
+                written = cluster.copy_fields(
+                    iter_index_fields(index), shards=shards, replicas=replicas
+                )
+    except SearchError as error:
+        _fail(error)
+    finally:
+        cluster.close()
+    click.echo(f"Copied {written} entries into {alias} at {opensearch_url}.")

@@ -28,6 +28,13 @@ SETTINGS = (
     Setting("INDEX", None, "Folder of the Whoosh index to serve."),
     Setting("MAX_PER_PAGE", 100, "Largest per_page a search may ask for."),
     Setting("FACET_LIMIT", 50, "Most values returned per facet; the rest set truncated."),
+    Setting("BACKEND", "whoosh", "Which engine answers: whoosh (the INDEX folder) or opensearch."),
+    Setting(
+        "OPENSEARCH_URL",
+        None,
+        "Cluster address(es) for BACKEND=opensearch, comma-separated: http://127.0.0.1:9200.",
+    ),
+    Setting("OPENSEARCH_INDEX", "threadsearch", "The alias the cluster's index lives behind."),
     Setting(
         "API_TOKEN", None, "Bearer token that POST and DELETE /threads require; unset: refused."
     ),

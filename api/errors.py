@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from threadsearch.errors import (
+    BackendUnavailableError,
     IndexBusyError,
     IndexNotFoundError,
     IndexVersionError,
@@ -43,6 +44,7 @@ ERROR_STATUS: dict[type[SearchError], tuple[int, str]] = {
     UnknownFormatError: (400, "Unknown format"),
     NotFoundError: (404, "Not found"),
     IndexNotFoundError: (503, "No index"),
+    BackendUnavailableError: (503, "Search cluster unavailable"),
     IndexVersionError: (503, "Index needs rebuilding"),
     IndexBusyError: (503, "Index busy"),
 }

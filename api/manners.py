@@ -11,7 +11,8 @@
 - Conditional GETs: a GET that reads the index is pinned to one index generation for
   the whole request, and its weak ``ETag`` is that generation plus the request (path
   and query). ``If-None-Match`` with it answers 304 without searching.
-  ``Cache-Control`` comes from ``CACHE_CONTROL``.
+  ``Cache-Control`` comes from ``CACHE_CONTROL``. With ``BACKEND=opensearch`` there is
+  no local generation to pin, so those answers carry neither (see the README).
 - Compression: flask-compress, for JSON and problem+json bodies over 500 bytes when the
   client's ``Accept-Encoding`` asks (zstd, br, gzip or deflate).
 - CORS: off unless ``CORS_ORIGINS`` names origins (flask-cors answers preflights).
@@ -98,7 +99,11 @@ def _start() -> Response | None:
     limit = current_app.config["MAX_BODY_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         abort(413, f"The body is {request.content_length} bytes; the limit is {limit}.")
-    if request.method in ("GET", "HEAD") and request.endpoint in INDEX_VIEWS:
+    if (
+        request.method in ("GET", "HEAD")
+        and request.endpoint in INDEX_VIEWS
+        and current_app.config.get("BACKEND", "whoosh") == "whoosh"
+    ):
         return _pin_and_check()
     return None
 

@@ -8,12 +8,11 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from threadsearch.model import SearchRequest
-from threadsearch.query.engine import search
 
 from .config import query_limits
 from .errors import PROBLEM_TYPE
 from .schemas import ProblemSchema, SearchArgsSchema, SearchResultSchema
-from .state import get_index
+from .state import get_backend
 
 blp = Blueprint("search", __name__, description="Full-text search with facets and filters.")
 
@@ -32,11 +31,14 @@ class Search(MethodView):
         """Search entries; filters repeat, facets count matches per value."""
         config = current_app.config
         budget = config["TIME_BUDGET_MS"]
-        return search(
-            get_index(),
-            request,
-            max_per_page=config["MAX_PER_PAGE"],
-            facet_limit=config["FACET_LIMIT"],
-            limits=query_limits(config),
-            time_budget=None if budget is None else int(budget) / 1000,
-        ).to_dict()
+        return (
+            get_backend()
+            .search(
+                request,
+                max_per_page=config["MAX_PER_PAGE"],
+                facet_limit=config["FACET_LIMIT"],
+                limits=query_limits(config),
+                time_budget=None if budget is None else int(budget) / 1000,
+            )
+            .to_dict()
+        )

@@ -1,4 +1,4 @@
-"""The open index of this app: opened on first use in each worker, kept for its life."""
+"""The open index (or cluster client) of this app: opened on first use in each worker."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import threading
 
 from flask import current_app
+from threadsearch.backend import Backend, WhooshBackend, open_backend
 from threadsearch.index import ThreadIndex, open_index
 
 _LOCK = threading.Lock()
@@ -34,3 +35,26 @@ def get_index() -> ThreadIndex:
                 index = open_index(current_app.config["INDEX"])
                 extensions["threadsearch"] = index
     return index
+
+
+def get_backend() -> Backend:
+    """The backend the settings name: the app's Whoosh index (default), or a cluster.
+
+    ``BACKEND=opensearch`` serves from the cluster at ``OPENSEARCH_URL`` (one or more
+    addresses, comma-separated); the client is made once per process.
+    """
+    config = current_app.config
+    if config.get("BACKEND", "whoosh") == "whoosh":
+        return WhooshBackend(get_index())
+    extensions = current_app.extensions
+    backend: Backend | None = extensions.get("threadsearch-backend")
+    if backend is None or extensions.get("threadsearch-backend-pid") != os.getpid():
+        with _LOCK:
+            backend = open_backend(
+                config["BACKEND"],
+                opensearch_url=config.get("OPENSEARCH_URL"),
+                opensearch_index=config.get("OPENSEARCH_INDEX"),
+            )
+            extensions["threadsearch-backend"] = backend
+            extensions["threadsearch-backend-pid"] = os.getpid()
+    return backend

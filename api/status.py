@@ -15,12 +15,11 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from threadsearch.errors import IndexNotFoundError, SearchError
-from threadsearch.query.engine import stats
 from threadsearch.schema import SCHEMA_VERSION
 
 from .errors import PROBLEM_TYPE
 from .schemas import HealthSchema, LiveSchema, ProblemSchema, StatsSchema, VersionSchema
-from .state import get_index
+from .state import get_backend
 
 blp = Blueprint("status", __name__, description="Service health, version and index statistics.")
 
@@ -35,12 +34,21 @@ class Live(MethodView):
 
 def _readiness() -> dict[str, Any]:
     try:
-        entries = stats(get_index()).entries
+        entries = get_backend().stats().entries
     except SearchError:
         raise
     except Exception as exc:  # a damaged index: any read error means not ready
         raise IndexNotFoundError(f"the index cannot be read: {exc}") from exc
-    return {"status": "ok", "index": current_app.config["INDEX"], "entries": entries}
+    return {"status": "ok", "index": _served(), "entries": entries}
+
+
+def _served() -> str:
+    """What the app serves: the index folder, or the cluster alias and addresses."""
+    config = current_app.config
+    if config.get("BACKEND", "whoosh") == "whoosh":
+        return str(config["INDEX"])
+    alias = config.get("OPENSEARCH_INDEX") or "threadsearch"
+    return f"opensearch {alias} at {config.get('OPENSEARCH_URL')}"
 
 
 _NOT_READY = {
@@ -74,4 +82,4 @@ class Stats(MethodView):
     @blp.response(200, StatsSchema)
     def get(self) -> Any:
         """Counts and date range of what the index holds."""
-        return stats(get_index()).to_dict()
+        return get_backend().stats().to_dict()

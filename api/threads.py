@@ -18,12 +18,10 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from threadsearch.errors import SourceFormatError
 from threadsearch.ingest import check_strict, write_summary
-from threadsearch.query.engine import get_entry, get_thread, list_threads, similar
 from threadsearch.sources.base import SourceContext
 from threadsearch.sources.jsonl import EntrySchema as EntryInputSchema
 from threadsearch.sources.jsonl import ThreadSchema as ThreadInputSchema
 from threadsearch.sources.jsonl import thread_from_dict
-from threadsearch.writes import add_threads, delete_thread
 
 from .errors import PROBLEM_TYPE
 from .schemas import (
@@ -39,7 +37,7 @@ from .schemas import (
     ThreadSchema,
     WriteArgsSchema,
 )
-from .state import get_index
+from .state import get_backend
 
 blp = Blueprint("threads", __name__, description="Threads and their entries.")
 RETRY_HEADER = {
@@ -86,7 +84,7 @@ class Threads(MethodView):
     @blp.response(200, ThreadListSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List threads, most recently active first, with their entry counts."""
-        return list_threads(get_index(), **args).to_dict()
+        return get_backend().list_threads(**args).to_dict()
 
     @blp.doc(
         requestBody={
@@ -137,7 +135,7 @@ class Threads(MethodView):
         warnings: list[str] = []
         threads = _load_threads(_json_items(), warnings.append)
         check_strict(warnings, args["strict"])
-        written = add_threads(get_index(), threads, wait=args["wait"])
+        written = get_backend().add_threads(threads, wait=args["wait"])
         return write_summary(
             threads,
             threads_written=written.threads,
@@ -182,7 +180,7 @@ class ThreadById(MethodView):
     @blp.response(200, ThreadSchema)
     def get(self, thread_id: str) -> Any:
         """A thread: the post and its entries in order, full text."""
-        return get_thread(get_index(), thread_id).to_dict()
+        return get_backend().get_thread(thread_id).to_dict()
 
     @blp.doc(security=[{"bearer": []}])
     @blp.arguments(WriteArgsSchema, location="query")
@@ -200,7 +198,7 @@ class ThreadById(MethodView):
     def delete(self, args: dict[str, Any], thread_id: str) -> None:
         """Remove a thread and all its entries, in one commit (needs the bearer token)."""
         require_token()
-        delete_thread(get_index(), thread_id, wait=args["wait"])
+        get_backend().delete_thread(thread_id, wait=args["wait"])
 
 
 @blp.route("/entries/<entry_id>")
@@ -208,7 +206,7 @@ class EntryById(MethodView):
     @blp.response(200, EntrySchema)
     def get(self, entry_id: str) -> Any:
         """One entry, full text."""
-        return get_entry(get_index(), entry_id).to_dict()
+        return get_backend().get_entry(entry_id).to_dict()
 
 
 @blp.route("/entries/<entry_id>/similar")
@@ -217,4 +215,4 @@ class SimilarEntries(MethodView):
     @blp.response(200, SimilarSchema)
     def get(self, args: dict[str, Any], entry_id: str) -> Any:
         """The entries most like this one ("more like this")."""
-        return similar(get_index(), entry_id, args["limit"]).to_dict()
+        return get_backend().similar(entry_id, args["limit"]).to_dict()

@@ -8,6 +8,8 @@ The five calls most programs need::
     ingest_paths(index, ["archive/wordpress.xml"])
     result = search(index, SearchRequest(q="refugee", facets=["author", "month"]))
 
+The same calls on an OpenSearch cluster: :func:`open_backend` (see :mod:`.backend`).
+
 Writing threads built in Python (validated, one commit, one writer at a time):
 :func:`add_threads`, :func:`replace_thread`, :func:`delete_thread` (see :mod:`.writes`).
 
@@ -19,6 +21,7 @@ body. Times are aware UTC; ``Entry.utc_offset`` keeps the offset the source stat
 
 from __future__ import annotations
 
+from .backend import Backend, open_backend
 from .errors import (
     IndexBusyError,
     NotFoundError,
@@ -49,6 +52,7 @@ from .query.limits import QueryLimits
 from .writes import WriteResult, add_threads, delete_thread, replace_thread, validate_threads
 
 __all__ = [
+    "Backend",
     "Entry",
     "EntryKind",
     "Facet",
@@ -78,6 +82,7 @@ __all__ = [
     "get_thread",
     "ingest_paths",
     "list_threads",
+    "open_backend",
     "open_index",
     "replace_thread",
     "search",

@@ -14,7 +14,8 @@ The tree::
     ├── NotFoundError          no thread or entry with that id
     ├── QuerySyntaxError       the query text cannot be read
     ├── QueryLimitError        a query breaks a documented limit: names the limit
-    └── InvalidFilterError     a filter, facet or sort value is not one we know
+    ├── InvalidFilterError     a filter, facet or sort value is not one we know
+    └── BackendUnavailableError  the search cluster did not answer (after retries)
 
 Third-party exceptions are converted where the dependency is used (``raise ... from``).
 """
@@ -134,6 +135,10 @@ class InvalidFilterError(SearchError):
     """A filter, facet, or sort value is not valid."""
 
 
+class BackendUnavailableError(SearchError):
+    """The search cluster (the opensearch backend) did not answer, even after retries."""
+
+
 class QueryLimitError(SearchError):
     """A search breaks one of the documented limits (:mod:`threadsearch.query.limits`).
 
@@ -144,7 +149,7 @@ class QueryLimitError(SearchError):
     def __init__(self, limit: str, value: int, maximum: int, what: str) -> None:
         super().__init__(
             f"{what} is {value}, over the limit {limit}={maximum}",
-            hint="See the README, \"Limits\".",
+            hint='See the README, "Limits".',
         )
         self.limit = limit
         self.value = value

@@ -8,6 +8,7 @@ stores is carried, and ids are kept as they are.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -50,3 +51,15 @@ def _threads(snapshot: Snapshot, thread_ids: list[str] | None) -> Iterator[Threa
         stored = [searcher.stored_fields(int(d)) for d in order[start:stop]]
         stored.sort(key=lambda f: f[POSITION])
         yield thread_from_fields(stored)
+
+
+def iter_index_fields(index: ThreadIndex) -> Iterator[dict[str, Any]]:
+    """Every live entry's stored fields, in document order, from one pinned generation.
+
+    ``threadsearch copy`` reads these: document order is what ties break on, so a copy
+    keeps it.
+    """
+    with index.snapshot() as snapshot:
+        searcher = snapshot.searcher()
+        for docnum in np.flatnonzero(columns_for(snapshot).live).tolist():
+            yield searcher.stored_fields(int(docnum))

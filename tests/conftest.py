@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from flask.testing import FlaskClient
     from threadsearch.index import ThreadIndex
 
+    from cluster.launch import DevCluster
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SEED = ROOT / "index_data" / "000_da0b5a8ba304d53d.txt"
@@ -149,3 +151,27 @@ def live_server(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     log = tmp_path_factory.mktemp("server") / "stderr.log"
     with running_server(seed_index_dir, log, "--workers", "2") as url:
         yield url
+
+
+# --- a live 3-node OpenSearch cluster (cluster/launch.py) --------------------------------
+
+
+@pytest.fixture(scope="session")
+def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevCluster]:
+    """Three OpenSearch nodes on loopback ports, one JVM each, green; stopped at the end.
+
+    Skips, saying why, on a machine without Java and Maven (the nodes' jars come from
+    Maven Central into ~/.m2 on the first run).
+    """
+    pytest.importorskip("opensearchpy", reason="the opensearch extra is not installed")
+    from cluster.launch import DevCluster, tools_missing
+
+    missing = tools_missing()
+    if missing:
+        pytest.skip(f"no OpenSearch cluster: {missing}")
+    cluster = DevCluster.create(tmp_path_factory.mktemp("opensearch"), size=3)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()

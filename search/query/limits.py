@@ -79,7 +79,8 @@ def check_text(text: str, limits: QueryLimits) -> None:
 
 
 def check_query(q: wq.Query, reader: Any, limits: QueryLimits) -> None:
-    """Fuzzy distances, and how many index terms each wildcard or prefix expands to."""
+    """Fuzzy distances, leading wildcards, and (with a Whoosh ``reader``; the opensearch
+    backend passes None) how many index terms each wildcard or prefix expands to."""
     for leaf in q.leaves():
         if isinstance(leaf, wq.FuzzyTerm):
             if leaf.maxdist > limits.max_fuzzy_distance:
@@ -94,7 +95,7 @@ def check_query(q: wq.Query, reader: Any, limits: QueryLimits) -> None:
                 raise QueryLimitError(
                     "allow_leading_wildcard", 1, 0, f"the leading wildcards of {leaf.text}"
                 )
-        if isinstance(leaf, wq.PatternQuery):
+        if reader is not None and isinstance(leaf, wq.PatternQuery):
             # Prefix and Wildcard: the expansion Whoosh would OR together, counted
             # only up to one past the limit.
             count = sum(1 for _ in islice(leaf._btexts(reader), limits.max_expansion + 1))

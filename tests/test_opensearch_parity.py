@@ -1,0 +1,196 @@
+"""One query suite, two backends: Whoosh and a live 3-node OpenSearch cluster must agree.
+
+Both answer over the same documents: the Whoosh index is copied into the cluster with
+``copy_fields`` (what ``threadsearch copy`` does). Totals, filter results, facet counts,
+calendar buckets, thread fetches, time-ordered pages and collapse counts must be identical;
+where the order is by score (BM25 in both, but per-shard statistics and other analysis in
+OpenSearch) the top ten must overlap by at least 0.8. The differences are listed in the
+README, "When one machine is not enough".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from threadsearch.backend import WhooshBackend
+from threadsearch.export import iter_index_fields
+from threadsearch.index import open_index
+from threadsearch.ingest import ingest_paths
+from threadsearch.model import SearchRequest, SearchResult
+
+from tests.conftest import CORPORA
+
+if TYPE_CHECKING:
+    from threadsearch.opensearch import OpenSearchBackend
+
+    from cluster.launch import DevCluster
+
+ALL_FACETS = ["author", "kind", "thread", "site", "tag", "lang", "year", "month", "day"]
+CORPUS_FILES = [
+    "wxr/timothyfitz-wordpresscom-2009-2012.wxr.xml",
+    "disqus/tanglei-name-zh-2010-2016.disqus.xml",
+    "mbox/gpt-usuarios-pt-2007-10.txt.gz",
+]
+
+SEED_REQUESTS = [
+    SearchRequest(facets=ALL_FACETS),
+    SearchRequest(q="refugee", facets=["kind", "author", "day"]),
+    SearchRequest(q="bounty hunters", facets=["kind"]),
+    SearchRequest(q="north korea", kind=["comment"], facets=["kind", "day"]),
+    SearchRequest(q='"light water reactor"'),
+    SearchRequest(q="china OR korea", sort="oldest", facets=["day"]),
+    SearchRequest(q="korea NOT north", sort="newest"),
+    SearchRequest(
+        since=datetime(2005, 10, 2, tzinfo=timezone.utc),
+        until=datetime(2005, 10, 2, 23, 59, 59, tzinfo=timezone.utc),
+        facets=["day", "kind"],
+        sort="oldest",
+    ),
+    SearchRequest(kind=["trackback", "post"], facets=["kind"], page=1, per_page=5),
+    SearchRequest(collapse="thread", facets=["thread"]),
+    SearchRequest(sort="oldest", page=2, per_page=10),
+]
+
+CORPUS_REQUESTS = [
+    SearchRequest(facets=ALL_FACETS, per_page=20),
+    SearchRequest(facets=["lang", "kind", "year"], collapse="thread", sort="newest"),
+    SearchRequest(q="deployment", facets=["kind", "site", "lang"], sort="newest"),
+    SearchRequest(q="continuous deployment", kind=["comment"], facets=["author", "month"]),
+    SearchRequest(q="博客", facets=["lang", "year"]),
+    SearchRequest(lang=["zh"], facets=["author", "year", "kind"], sort="oldest"),
+    SearchRequest(lang=["pt"], facets=["thread"], sort="newest", page=3),
+    SearchRequest(kind=["pingback"], facets=["kind", "site"], sort="newest"),
+    SearchRequest(
+        since=datetime(2010, 1, 1, tzinfo=timezone.utc),
+        until=datetime(2011, 6, 30, tzinfo=timezone.utc),
+        facets=["month", "lang"],
+        sort="oldest",
+    ),
+    SearchRequest(q="deploy*", collapse="thread", sort="newest", facets=["kind"]),
+]
+
+
+def _fill(cluster: DevCluster, whoosh: WhooshBackend, alias: str) -> OpenSearchBackend:
+    from threadsearch.opensearch import OpenSearchBackend
+
+    backend = OpenSearchBackend(cluster.urls, alias=alias)
+    backend.copy_fields(iter_index_fields(whoosh.index), shards=3, replicas=0)
+    return backend
+
+
+@pytest.fixture(scope="module")
+def seed_pair(
+    opensearch_cluster: DevCluster, seed_index_dir: Path
+) -> Iterator[tuple[WhooshBackend, OpenSearchBackend]]:
+    whoosh = WhooshBackend(open_index(seed_index_dir))
+    cluster = _fill(opensearch_cluster, whoosh, "parity-seed")
+    yield whoosh, cluster
+    whoosh.close()
+    cluster.drop()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def corpus_pair(
+    opensearch_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[WhooshBackend, OpenSearchBackend]]:
+    if not CORPORA.is_dir():
+        pytest.skip(f"the shared corpora are not at {CORPORA}")
+    index = open_index(tmp_path_factory.mktemp("corpus") / "index", create=True)
+    ingest_paths(index, [CORPORA / name for name in CORPUS_FILES])
+    whoosh = WhooshBackend(index)
+    cluster = _fill(opensearch_cluster, whoosh, "parity-corpus")
+    yield whoosh, cluster
+    whoosh.close()
+    cluster.drop()
+    cluster.close()
+
+
+def _by_score(request: SearchRequest) -> bool:
+    return request.sort == "relevance" and bool(request.q.strip())
+
+
+def assert_same_result(request: SearchRequest, ours: SearchResult, theirs: SearchResult) -> None:
+    assert theirs.total == ours.total
+    assert theirs.facets == ours.facets
+    ours_ids = [hit.id for hit in ours.hits]
+    their_ids = [hit.id for hit in theirs.hits]
+    if _by_score(request):
+        wanted = min(len(ours_ids), 10)
+        overlap = len(set(ours_ids[:10]) & set(their_ids[:10]))
+        assert len(their_ids) == len(ours_ids)
+        assert wanted == 0 or overlap / wanted >= 0.8, (ours_ids, their_ids)
+    else:
+        assert their_ids == ours_ids
+        assert [h.collapsed for h in theirs.hits] == [h.collapsed for h in ours.hits]
+    # Hits both return are the same hit: fields, snippet and highlights.
+    theirs_by_id = {hit.id: hit for hit in theirs.hits}
+    for hit in ours.hits:
+        other = theirs_by_id.get(hit.id)
+        if other is not None:
+            assert (other.snippet, other.highlights, other.timestamp, other.thread_title) == (
+                hit.snippet,
+                hit.highlights,
+                hit.timestamp,
+                hit.thread_title,
+            )
+
+
+@pytest.mark.parametrize("request_", SEED_REQUESTS, ids=repr)
+def test_opensearch_seed_answers_as_whoosh(
+    seed_pair: tuple[WhooshBackend, OpenSearchBackend], request_: SearchRequest
+) -> None:
+    whoosh, cluster = seed_pair
+    assert_same_result(request_, whoosh.search(request_), cluster.search(request_))
+
+
+@pytest.mark.parametrize("request_", CORPUS_REQUESTS, ids=repr)
+def test_opensearch_corpus_answers_as_whoosh(
+    corpus_pair: tuple[WhooshBackend, OpenSearchBackend], request_: SearchRequest
+) -> None:
+    whoosh, cluster = corpus_pair
+    assert_same_result(request_, whoosh.search(request_), cluster.search(request_))
+
+
+def test_opensearch_seed_thread_entry_and_stats_match(
+    seed_pair: tuple[WhooshBackend, OpenSearchBackend],
+) -> None:
+    whoosh, cluster = seed_pair
+    thread = whoosh.get_thread("97c3c134e99d8917")
+    assert cluster.get_thread("97c3c134e99d8917") == thread
+    assert len(thread.entries) == 27
+    assert cluster.get_entry("97c3c134e99d8917-9") == whoosh.get_entry("97c3c134e99d8917-9")
+    assert cluster.list_threads() == whoosh.list_threads()
+    ours, theirs = whoosh.stats(), cluster.stats()
+    same = ("entries", "threads", "authors", "sites", "kinds", "first", "last")
+    assert {k: getattr(theirs, k) for k in same} == {k: getattr(ours, k) for k in same}
+    assert theirs.entries == 27
+
+
+def test_opensearch_corpus_threads_and_stats_match(
+    corpus_pair: tuple[WhooshBackend, OpenSearchBackend],
+) -> None:
+    whoosh, cluster = corpus_pair
+    ours, theirs = whoosh.stats(), cluster.stats()
+    same = ("entries", "threads", "authors", "sites", "kinds", "first", "last")
+    assert {k: getattr(theirs, k) for k in same} == {k: getattr(ours, k) for k in same}
+    for page in (1, 2):
+        assert cluster.list_threads(page, 20) == whoosh.list_threads(page, 20)
+    for summary in whoosh.list_threads(1, 5).threads:
+        assert cluster.get_thread(summary.id) == whoosh.get_thread(summary.id)
+
+
+def test_opensearch_unknown_ids_are_not_found(
+    seed_pair: tuple[WhooshBackend, OpenSearchBackend],
+) -> None:
+    from threadsearch.errors import NotFoundError
+
+    _, cluster = seed_pair
+    with pytest.raises(NotFoundError, match="no thread with id 'nope'"):
+        cluster.get_thread("nope")
+    with pytest.raises(NotFoundError, match="no entry with id 'nope'"):
+        cluster.get_entry("nope")
