@@ -449,6 +449,22 @@ def test_page_next_and_previous_pages_follow_the_api(server: str, browser: WebDr
     assert not browser.find_element(By.ID, "prev").is_enabled()
 
 
+def test_page_show_more_appends_the_hits_after_the_cursor(server: str, browser: WebDriver) -> None:
+    open_page(browser, f"{server}/?q=korea")
+    first = api(server, "/search", q="korea")
+    assert first["total"] > 10 and first["next_cursor"]
+    browser.find_element(By.ID, "more").click()
+    shown = min(first["total"], 20)
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".hit")) == shown, "more hits")
+    after = api(server, "/search", q="korea", cursor=first["next_cursor"])
+    hrefs = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".hit h3 a")]
+    expected = [h["id"] for h in first["hits"] + after["hits"]]
+    assert [h.split("entry=")[1] for h in hrefs] == expected
+    assert text(browser, "#status").startswith(f"{first['total']} hits, 1–{shown} shown (")
+    assert "cursor" not in browser.current_url  # the URL keeps the search, not the scroll
+    assert browser.find_element(By.ID, "more").is_displayed() is bool(after["next_cursor"])
+
+
 def test_page_keyboard_alone_searches_filters_and_narrows(server: str, browser: WebDriver) -> None:
     open_page(browser, f"{server}/")
     browser.find_element(By.TAG_NAME, "body").send_keys("/")

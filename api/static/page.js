@@ -166,6 +166,7 @@ async function runSearch() {
   renderFacets(params, result.facets);
   renderHits(result);
   renderPager(result);
+  setMore(request, result);
   document.body.dataset.rendered = location.search; // for tests: which search is on screen
   if (!document.body.dataset.firstResultsMs) {
     document.body.dataset.firstResultsMs = performance.now().toFixed(0);
@@ -179,6 +180,8 @@ function showError(message) {
   $("status").textContent = "";
   $("hits").replaceChildren();
   $("pager").hidden = true;
+  moreRequest = null;
+  $("more").hidden = true;
 }
 
 function renderStatus(params, result) {
@@ -368,8 +371,39 @@ function renderFacets(params, facets) {
 
 /* --- hits -------------------------------------------------------------------------- */
 
+/* "Show more": the hits after the last one shown, on the API's cursor (stable while the
+ * index changes), appended below; the page number in the URL stays as it was. */
+let moreRequest = null;
+
+async function showMore() {
+  if (!moreRequest) return;
+  const request = moreRequest;
+  const result = await api(`/search?${request}`);
+  if (request !== moreRequest) return; // a new search started meanwhile
+  $("hits").append(...hitItems(result));
+  const first = (Number(state().get("page") || "1") - 1) * result.per_page + 1;
+  const last = first + $("hits").children.length - 1;
+  $("status").lastChild.textContent = ` hits, ${first}–${last} shown (${result.took_ms} ms)`;
+  setMore(request, result);
+}
+
+function setMore(request, result) {
+  moreRequest = null;
+  if (result.next_cursor) {
+    moreRequest = new URLSearchParams(request);
+    moreRequest.delete("facet");
+    moreRequest.delete("page");
+    moreRequest.set("cursor", result.next_cursor);
+  }
+  $("more").hidden = !moreRequest;
+}
+
 function renderHits(result) {
-  const items = result.hits.map((hit) => {
+  $("hits").replaceChildren(...hitItems(result));
+}
+
+function hitItems(result) {
+  return result.hits.map((hit) => {
     const link = el("a", { href: threadHref(hit.thread_id, hit.id), text: hit.thread_title || hit.thread_id });
     const where = el("span", { className: "position", text: hit.kind });
     thread(hit.thread_id).then((info) => { where.textContent = positionText(hit.kind, hit.position, info); });
@@ -391,7 +425,6 @@ function renderHits(result) {
     }
     return item;
   });
-  $("hits").replaceChildren(...items);
 }
 
 function renderPager(result) {
@@ -518,6 +551,7 @@ function start() {
   }));
   $("prev").addEventListener("click", () => turnPage(-1));
   $("next").addEventListener("click", () => turnPage(1));
+  $("more").addEventListener("click", () => showMore().catch((error) => showError(error.message)));
   document.addEventListener("keydown", (event) => {
     if (event.key === "/" && !["INPUT", "SELECT", "TEXTAREA"].includes(document.activeElement.tagName)) {
       event.preventDefault();
