@@ -161,7 +161,7 @@ def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
         "thread_title": stored, "thread_url": stored, "author_url": stored, "url": stored,
         "source": stored, TIME_TEXT: stored,
         TITLE: {**text, "copy_to": SPELL}, BODY: {**text, "copy_to": SPELL},
-        "quoted": text, SPELL: text,
+        "quoted": text, SPELL: text, LINKBACK_TITLE: text,
     }  # fmt: skip
     for lang in STEMMED:
         properties[f"{TITLE}_{lang}"] = {"type": "text", "analyzer": f"text_{lang}"}
@@ -180,6 +180,11 @@ def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
     }
 
 
+#: Indexed, not returned (``_source`` leaves out ``title_*``): a titleless linkback's author.
+LINKBACK_TITLE = f"{TITLE}_linkback"
+_LINK_KINDS = frozenset({"pingback", "trackback"})
+
+
 def _list(value: str | None) -> list[str]:
     return [part for part in (value or "").split(",") if part]
 
@@ -192,9 +197,16 @@ def source_from_fields(fields: dict[str, Any], seq: int) -> dict[str, Any]:
     doc[SEQ] = seq
     if fields.get(TIME_TEXT):
         doc[TIMESTAMP] = fields[TIME_TEXT]
+    # A pingback or trackback without a title is found by its author (the linking
+    # post's name), as schema.searchable_title indexes it on the Whoosh side.
+    linkback = ""
+    if not fields.get(TITLE) and fields.get(KIND) in _LINK_KINDS:
+        linkback = fields.get(AUTHOR) or ""
+    if linkback:
+        doc[LINKBACK_TITLE] = linkback
     lang = fields.get(LANG)
     if lang in STEMMED:
-        doc[f"{TITLE}_{lang}"] = fields.get(TITLE) or ""
+        doc[f"{TITLE}_{lang}"] = fields.get(TITLE) or linkback
         doc[f"{BODY}_{lang}"] = fields.get(BODY) or ""
     return doc
 
@@ -265,7 +277,7 @@ def text_query(
     terms keep ``limits.fuzzy_prefix`` leading characters, as on the Whoosh side."""
     if not q.strip():
         return {"match_all": {}}
-    fields = [f"{TITLE}^2", BODY]
+    fields = [f"{TITLE}^2", f"{LINKBACK_TITLE}^2", BODY]
     for lang in langs:
         if lang in STEMMED:
             fields += [f"{TITLE}_{lang}^2", f"{BODY}_{lang}"]

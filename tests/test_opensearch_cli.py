@@ -94,7 +94,9 @@ def test_cli_ingest_into_the_cluster_twice_keeps_one_copy(opensearch_cluster: De
     for _ in range(2):
         result = runner.invoke(main, ["ingest", str(SEED), "-q", *args])
         assert result.exit_code == 0, result.output
-        assert result.output.startswith("Indexed 27 entries in 1 threads from 1 files into http")
+        assert result.output.splitlines()[-1].startswith(
+            "Indexed 27 entries in 1 threads from 1 files into http"
+        )
     stats = json.loads(runner.invoke(main, ["stats", "--json", *args]).stdout)
     # Entry ids are the documents' ids: the second run replaced the first, one generation.
     assert (stats["entries"], stats["threads"], stats["generation"]) == (27, 1, 1)
