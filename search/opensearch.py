@@ -101,6 +101,7 @@ from .schema import (
     TITLE,
     build_schema,
     thread_documents,
+    title_text,
 )
 from .writes import WriteResult, _check, validate_threads
 
@@ -182,7 +183,6 @@ def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
 
 #: Indexed, not returned (``_source`` leaves out ``title_*``): a titleless linkback's author.
 LINKBACK_TITLE = f"{TITLE}_linkback"
-_LINK_KINDS = frozenset({"pingback", "trackback"})
 
 
 def _list(value: str | None) -> list[str]:
@@ -197,11 +197,10 @@ def source_from_fields(fields: dict[str, Any], seq: int) -> dict[str, Any]:
     doc[SEQ] = seq
     if fields.get(TIME_TEXT):
         doc[TIMESTAMP] = fields[TIME_TEXT]
-    # A pingback or trackback without a title is found by its author (the linking
-    # post's name), as schema.searchable_title indexes it on the Whoosh side.
-    linkback = ""
-    if not fields.get(TITLE) and fields.get(KIND) in _LINK_KINDS:
-        linkback = fields.get(AUTHOR) or ""
+    # A pingback or trackback without a title is found by its author, as on Whoosh.
+    linkback = (
+        "" if fields.get(TITLE) else title_text("", fields.get(KIND) or "", fields.get(AUTHOR))
+    )
     if linkback:
         doc[LINKBACK_TITLE] = linkback
     lang = fields.get(LANG)

@@ -194,17 +194,26 @@ _LINK_KINDS = frozenset({EntryKind.PINGBACK.value, EntryKind.TRACKBACK.value})
 
 def searchable_title(entry: Entry) -> str:
     """The text indexed in the title field: the entry's title, or for a pingback or
-    trackback that has none, its author.
+    trackback that has none, its author (:func:`title_text`)."""
+    return title_text(entry.title, entry.kind, entry.author)
+
+
+def title_text(title: str | None, kind: str, author: str | None) -> str:
+    """The title text a search finds an entry by: ``title``, or for a pingback or
+    trackback without one, ``author``.
 
     Exports (WXR's ``comment_author``) and pages ("Pingback: <a>title</a>") name a
     pingback by the linking post ("Blog » Post title") in the author field, which only
     ``author:`` reaches; indexed as the title too, a plain query finds it. The stored
-    title is left as the source gave it.
+    title is left as the source gave it. Every backend indexes this text.
+
+    >>> title_text("", "pingback", "Blog » Post"), title_text("", "comment", "Ann")
+    ('Blog » Post', '')
     """
-    if entry.title:
-        return entry.title
-    if entry.kind in _LINK_KINDS and entry.author:
-        return entry.author
+    if title:
+        return title
+    if kind in _LINK_KINDS and author:
+        return author
     return ""
 
 
