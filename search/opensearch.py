@@ -45,7 +45,7 @@ from opensearchpy.exceptions import (
     NotFoundError as ClusterNotFoundError,
 )
 
-from .analysis import STEMMERS
+from .analysis import STEMMERS, indexed_as_stems
 from .errors import (
     BackendUnavailableError,
     InvalidFilterError,
@@ -197,14 +197,15 @@ def source_from_fields(fields: dict[str, Any], seq: int) -> dict[str, Any]:
     doc[SEQ] = seq
     if fields.get(TIME_TEXT):
         doc[TIMESTAMP] = fields[TIME_TEXT]
-    # A pingback or trackback without a title is found by its author, as on Whoosh.
+    # A pingback or trackback without a title is found by its author, as on Whoosh: in
+    # the entry's stemmed title, or for an entry not stemmed, in a folded field of its own.
     linkback = (
         "" if fields.get(TITLE) else title_text("", fields.get(KIND) or "", fields.get(AUTHOR))
     )
-    if linkback:
-        doc[LINKBACK_TITLE] = linkback
     lang = fields.get(LANG)
-    if lang in STEMMED:
+    if linkback and not _stems(lang):
+        doc[LINKBACK_TITLE] = linkback
+    if _stems(lang):
         doc[f"{TITLE}_{lang}"] = fields.get(TITLE) or linkback
         doc[f"{BODY}_{lang}"] = fields.get(BODY) or ""
     return doc
@@ -272,14 +273,32 @@ def _all_of(clauses: Iterable[dict[str, Any]]) -> dict[str, Any]:
 def text_query(
     q: str, langs: Sequence[str | None], limits: QueryLimits = DEFAULT_LIMITS
 ) -> dict[str, Any]:
-    """The query text over the folded fields and the stemmed ones of ``langs``; fuzzy
-    terms keep ``limits.fuzzy_prefix`` leading characters, as on the Whoosh side."""
+    """The query text over the stemmed fields of ``langs`` for entries in a stemmed
+    language, and over the folded fields for the others (:func:`.analysis.indexed_as_stems`:
+    the Whoosh side indexes one or the other, and a prefix must reach the same terms);
+    fuzzy terms keep ``limits.fuzzy_prefix`` leading characters, as on the Whoosh side."""
     if not q.strip():
         return {"match_all": {}}
-    fields = [f"{TITLE}^2", f"{LINKBACK_TITLE}^2", BODY]
-    for lang in langs:
-        if lang in STEMMED:
-            fields += [f"{TITLE}_{lang}^2", f"{BODY}_{lang}"]
+    folded = {
+        "bool": {
+            "must": [_query_string(q, [f"{TITLE}^2", f"{LINKBACK_TITLE}^2", BODY], limits)],
+            "must_not": [{"terms": {LANG: list(STEMMED)}}],
+        }
+    }
+    stemmed = [lang for lang in dict.fromkeys(langs) if _stems(lang)]
+    if not stemmed:
+        return folded
+    fields = [field for lang in stemmed for field in (f"{TITLE}_{lang}^2", f"{BODY}_{lang}")]
+    return {
+        "bool": {"should": [_query_string(q, fields, limits), folded], "minimum_should_match": 1}
+    }
+
+
+def _stems(lang: str | None) -> bool:
+    return indexed_as_stems(lang, STEMMED)
+
+
+def _query_string(q: str, fields: list[str], limits: QueryLimits) -> dict[str, Any]:
     return {
         "query_string": {
             "query": q,
@@ -732,7 +751,7 @@ class OpenSearchBackend:
     def similar(self, entry_id: str, limit: int = 10) -> SimilarResult:
         source = self._entry_source(entry_id)
         lang = source.get(LANG)
-        field = f"{BODY}_{lang}" if lang in STEMMED else BODY
+        field = f"{BODY}_{lang}" if _stems(lang) else BODY
         body = {
             "size": limit,
             "query": {

@@ -70,14 +70,10 @@ CORPUS_REQUESTS = [
         facets=["month", "lang"],
         sort="oldest",
     ),
-    pytest.param(
-        SearchRequest(q="deploy*", collapse="thread", sort="newest", facets=["kind"]),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="issue 15: since pingback names are searchable (schema 5), a prefix "
-            "finds 109 pingbacks on the cluster and 108 on Whoosh; not yet explained",
-        ),
-    ),
+    # A prefix reaches the same terms on both: the stems of an entry in a stemmed language
+    # (a French pingback named "… déployer en continu" is not found: its term is deploi|fr).
+    SearchRequest(q="deploy*", collapse="thread", sort="newest", facets=["kind"]),
+    SearchRequest(q="deploy*", kind=["pingback"], facets=["lang"], sort="newest"),
 ]
 
 
