@@ -38,6 +38,12 @@ def _label(engine: str) -> str:
     return engine.replace("opensearch-", "opensearch ") + "n" if "opensearch-" in engine else engine
 
 
+def _nodes(engine: str) -> str:
+    """``opensearch-3`` -> ``3 nodes``."""
+    n = int(engine.rsplit("-", 1)[1])
+    return f"{n} node" + ("s" if n > 1 else "")
+
+
 def _pct(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
@@ -311,8 +317,8 @@ def markdown_opensearch(result: dict[str, Any]) -> str:
     summary = result["summary"]
     clusters = opensearch_engines(result["times_ms"])
     head = ["query class", "threadsearch", "SQLite FTS5"]
-    head += [f"OpenSearch, {e.rsplit('-', 1)[1]} node(s)" for e in clusters]
-    head += ["threadsearch / FTS5"] + [f"{e.rsplit('-', 1)[1]} node(s) / FTS5" for e in clusters]
+    head += [f"OpenSearch, {_nodes(e)}" for e in clusters]
+    head += ["threadsearch / FTS5"] + [f"{_nodes(e)} / FTS5" for e in clusters]
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
 
     def rows(table: dict[str, Any], label: str) -> None:
@@ -333,11 +339,14 @@ def markdown_opensearch(result: dict[str, Any]) -> str:
     for engine in ["threadsearch", "fts5", *clusters]:
         r = result["ingest"][engine]
         jvm = f"{r['cluster_rss_mb']:,.0f} MB" if "cluster_rss_mb" in r else ""
-        lines.append(f"| {_label(engine)} | {r['docs_per_s']:,.0f} | {r['net_seconds']:,.0f} "
+        label = {"threadsearch": "threadsearch", "fts5": "SQLite FTS5"}.get(engine)
+        label = label or f"OpenSearch, {_nodes(engine)}"
+        lines.append(f"| {label} | {r['docs_per_s']:,.0f} | {r['net_seconds']:,.0f} "
                      f"| {r['size_bytes'] / 2**20:,.0f} MB | {jvm} |")
     for engine, info in result.get("opensearch", {}).items():
         same, asked = info.get("same_totals", (0, 0))
-        lines.append(f"\n{engine}: totals equal threadsearch's on {same} of {asked} warm queries.")
+        lines.append(f"\nOpenSearch, {_nodes(engine)}: totals equal threadsearch's on {same} of "
+                     f"{asked} warm queries.")
     return "\n".join(lines)
 
 
