@@ -353,7 +353,9 @@ def _query_string(q: str, fields: list[str], limits: QueryLimits) -> dict[str, A
             "query": q,
             "fields": fields,
             "default_operator": "AND",
-            "type": "best_fields",
+            # Each word in any of the fields, as Whoosh's multifield parser reads it
+            # (best_fields would want every word in one field).
+            "type": "cross_fields",
             "lenient": True,
             "fuzzy_prefix_length": limits.fuzzy_prefix,
             "allow_leading_wildcard": limits.allow_leading_wildcard,

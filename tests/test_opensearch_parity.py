@@ -90,6 +90,9 @@ IDENTIFIER_REQUESTS = [
     SearchRequest(q="cfun", sort="newest"),
     SearchRequest(q="myCfun", sort="newest"),
     SearchRequest(q="load", per_page=20),
+    # Each word in any field, as on Whoosh: "formulae" only in the subject, "function"
+    # only in the body of 4 messages.
+    SearchRequest(q="formulae function", sort="newest"),
 ]
 
 
