@@ -5,6 +5,7 @@ write ``bench/out/results.json``.
     python -m bench --quick                      # smoke run, ~5,000 synthetic entries
     python -m bench --sizes 100000 --corpora synthetic --repeat 5
     python -m bench --sizes 100000,1000000 --corpora synthetic,rhelp
+    python -m bench --corpora rhelp --opensearch-nodes 1,3   # also a loopback OpenSearch
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,7 +28,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import corpus as corpora
-from .engines import Fts5Engine, TantivyEngine, ThreadsearchEngine, WhooshEngine
+from .engines import (
+    Fts5Engine,
+    OpenSearchEngine,
+    TantivyEngine,
+    ThreadsearchEngine,
+    WhooshEngine,
+)
 from .report import render, summarise
 
 ROOT = Path(__file__).resolve().parent
@@ -421,6 +429,7 @@ def bench_corpus(name: str, info: dict[str, Any], args: argparse.Namespace,
         result.setdefault("first_pass_ms", {})[engine] = adapter.first_ms
         adapter.close()
         log(f"[{name}]   done in {time.perf_counter() - started:.1f} s")
+    fresh: list[dict[str, Any]] = []
     if args.fresh:
         log(f"[{name}] fresh queries: {args.fresh} per class, interleaved ...")
         fresh = make_fresh_queries(info, args.fresh)
@@ -430,6 +439,8 @@ def bench_corpus(name: str, info: dict[str, Any], args: argparse.Namespace,
             adapter.close()
         result["fresh"] = {"queries": [printable(s) for s in fresh], "times_ms": fresh_times,
                            "totals": fresh_totals}
+    for nodes in args.opensearch_nodes:
+        bench_opensearch(name, nodes, specs, fresh, args, result, times, answers)
     result["mismatches"] = (
         check(specs, answers["threadsearch"], answers["whoosh"]) if with_whoosh else []
     )
@@ -447,6 +458,73 @@ def bench_corpus(name: str, info: dict[str, Any], args: argparse.Namespace,
     result["times_ms"] = times
     result["summary"] = summarise(result)
     return result
+
+
+def opensearch_missing() -> str | None:
+    """Why the OpenSearch rows cannot run here, or None."""
+    from cluster.launch import tools_missing
+
+    missing = tools_missing()
+    if missing:
+        return missing
+    try:
+        import opensearchpy  # noqa: F401
+    except ImportError:
+        return "opensearch-py is not installed (pip install -e '.[opensearch]')"
+    return None
+
+
+def bench_opensearch(name: str, nodes: int, specs: list[dict[str, Any]],
+                     fresh: list[dict[str, Any]], args: argparse.Namespace,
+                     result: dict[str, Any], times: dict[str, dict[str, list[float]]],
+                     answers: dict[str, list[Any]]) -> None:
+    """One loopback cluster of ``nodes`` nodes (one shard per node, no replica): the
+    corpus written through the backend's bulk path, then the same warm and fresh
+    queries as the other engines, through the backend's ``search``. The cluster is
+    stopped and its folder removed before the next."""
+    import psutil
+
+    from cluster.launch import DevCluster
+
+    engine = f"opensearch-{nodes}"
+    folder = corpora.WORK / name
+    workdir = folder / f"{engine}-cluster"
+    shutil.rmtree(workdir, ignore_errors=True)
+    log(f"[{name}] {engine}: starting a {nodes}-node cluster ...")
+    cluster = DevCluster.create(workdir, size=nodes)
+    started = time.perf_counter()
+    cluster.start()
+    result.setdefault("opensearch", {})[engine] = {
+        "nodes": nodes, "shards": nodes, "replicas": 0,
+        "green_after_s": time.perf_counter() - started}
+    try:
+        log(f"[{name}] ingest {engine} ...")
+        env = {"BENCH_OPENSEARCH_URLS": ",".join(cluster.urls),
+               "BENCH_OPENSEARCH_SHARDS": str(nodes)}
+        r = run_ingest("opensearch", folder / "corpus.pkl", folder / engine, env)
+        r["net_seconds"] = r["seconds"] - result["ingest"]["null"]["seconds"]
+        r["docs_per_s"] = r["docs"] / r["net_seconds"] if r["net_seconds"] > 0 else None
+        r["cluster_rss_mb"] = sum(psutil.Process(n.pid).memory_info().rss
+                                  for n in cluster.nodes if n.pid) / 2**20
+        result["ingest"][engine] = r
+        log(f"[{name}]   {r['docs']} docs in {r['seconds']:.1f} s, "
+            f"{r['size_bytes'] / 2**20:.1f} MB in the cluster, JVMs {r['cluster_rss_mb']:.0f} MB")
+        log(f"[{name}] queries: {engine} ...")
+        adapter = OpenSearchEngine(cluster.urls)
+        times[engine], answers[engine] = time_engine(adapter, specs, args.repeat)
+        result.setdefault("first_pass_ms", {})[engine] = adapter.first_ms
+        same = sum(a.total == b.total for a, b in zip(answers["threadsearch"], answers[engine],
+                                                     strict=True))
+        result["opensearch"][engine]["same_totals"] = [same, len(specs)]
+        if fresh:
+            log(f"[{name}] fresh queries: {engine} (alone: its cluster runs now only) ...")
+            fresh_times, fresh_totals = time_fresh({engine: adapter}, fresh)
+            result["fresh"]["times_ms"].update(fresh_times)
+            result["fresh"]["totals"].update(fresh_totals)
+        adapter.close()
+    finally:
+        cluster.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -472,8 +550,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fresh", type=int, default=100,
                         help="also time N queries per class whose words are new to every "
                         "engine (each word once per class), interleaved; 0: skip")
+    parser.add_argument("--opensearch-nodes", default="",
+                        help="also bench the opensearch backend on loopback clusters of these "
+                        "sizes, e.g. 1,3 (needs Java 17 and Maven; default: off)")
     parser.add_argument("--out", default=str(OUT / "results.json"))
     args = parser.parse_args(argv)
+    args.opensearch_nodes = [int(n) for n in args.opensearch_nodes.split(",") if n.strip()]
+    if args.opensearch_nodes:
+        why = opensearch_missing()
+        if why:
+            log(f"OpenSearch rows skipped: {why}")
+            args.opensearch_nodes = []
+            args.opensearch_skipped = why
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.quick:
         sizes, args.repeat = [5000], min(args.repeat, 3)
@@ -482,6 +570,8 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {"started": datetime.now(timezone.utc).isoformat(),
                                "argv": sys.argv[1:], "repeat": args.repeat, "cpus": os.cpu_count(),
                                "corpora": {}}
+    if getattr(args, "opensearch_skipped", None):
+        results["opensearch_skipped"] = args.opensearch_skipped
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     texts = []

@@ -6,7 +6,10 @@ count, the ids of the page's hits, and facet counts. Every engine returns a page
 hits with stored fields and a snippet of the body, so none skips work the others do.
 
 Run as ``python -m bench.engines ingest ENGINE CORPUS_PKL INDEX_DIR`` to ingest one
-corpus into one engine; it prints one JSON line (docs, seconds, peak RSS).
+corpus into one engine; it prints one JSON line (docs, seconds, peak RSS). The
+``opensearch`` engine writes into the cluster named by ``BENCH_OPENSEARCH_URLS``
+(comma-separated) with ``BENCH_OPENSEARCH_SHARDS`` shards, through the backend's own
+bulk path (:meth:`~threadsearch.opensearch.OpenSearchBackend.copy_threads`).
 """
 
 from __future__ import annotations
@@ -207,13 +210,37 @@ def ingest_tantivy(threads: Any, out: Path) -> int:
     return count
 
 
-INGESTERS = {
+#: The alias the benchmark's OpenSearch index lives behind.
+OPENSEARCH_ALIAS = "bench"
+
+
+def opensearch_urls() -> list[str]:
+    return [u for u in os.environ.get("BENCH_OPENSEARCH_URLS", "").split(",") if u]
+
+
+def ingest_opensearch(threads: Any, out: Path) -> tuple[int, int]:
+    """The opensearch backend's bulk write, as ``threadsearch ingest --backend opensearch``
+    does after parsing: a new generation of ``BENCH_OPENSEARCH_SHARDS`` shards, no replica,
+    refreshed, then the alias swapped. Returns the entries and the primaries' size."""
+    from threadsearch.opensearch import OpenSearchBackend
+
+    backend = OpenSearchBackend(opensearch_urls(), alias=OPENSEARCH_ALIAS)
+    try:
+        shards = int(os.environ.get("BENCH_OPENSEARCH_SHARDS", "1"))
+        report = backend.copy_threads(threads, rebuild=True, shards=shards, replicas=0)
+        return report.entries, backend.stats().size_bytes
+    finally:
+        backend.close()
+
+
+INGESTERS: dict[str, Any] = {
     "null": ingest_null,
     "threadsearch": ingest_threadsearch,
     "threadsearch-paths": ingest_threadsearch_paths,
     "whoosh": ingest_whoosh,
     "fts5": ingest_fts5,
     "tantivy": ingest_tantivy,
+    "opensearch": ingest_opensearch,
 }
 
 
@@ -230,7 +257,10 @@ def _ingest_main(engine: str, corpus: str, out: str) -> None:
     seconds = time.perf_counter() - started
     sampler.stop()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    size = dir_size(target) if target.exists() else 0
+    if isinstance(docs, tuple):  # a cluster: the size is the cluster's, not a folder's
+        docs, size = docs
+    else:
+        size = dir_size(target) if target.exists() else 0
     # peak_rss_mb is the whole process tree (threadsearch indexes in worker processes);
     # peak_self_rss_mb the ingesting process alone.
     print(
@@ -282,6 +312,30 @@ class _TreeRss:
 # --- query adapters -----------------------------------------------------------------
 
 
+def search_request(spec: dict[str, Any]) -> Any:
+    """The threadsearch ``SearchRequest`` of a query spec (both backends take it)."""
+    from threadsearch.model import SearchRequest
+
+    return SearchRequest(
+        q=spec["q"],
+        author=list(spec.get("author", [])),
+        since=spec.get("since_dt"),
+        until=spec.get("until_dt"),
+        facets=list(spec.get("facets", [])),
+        sort=spec.get("sort", "relevance"),
+        per_page=PAGE,
+    )
+
+
+def search_answer(result: Any) -> Answer:
+    facets = {n: [(v.value, v.count) for v in f.values] for n, f in result.facets.items()}
+    return Answer(result.total, [h.id for h in result.hits], facets)
+
+
+def thread_answer(thread: Any) -> Answer:
+    return Answer(len(thread.entries), [e.id for e in thread.entries])
+
+
 class ThreadsearchEngine:
     name = "threadsearch"
     first_ms: dict[str, list[float]] = {}
@@ -292,27 +346,35 @@ class ThreadsearchEngine:
         self.index = open_index(path)
 
     def run(self, spec: dict[str, Any]) -> Answer:
-        from threadsearch.model import SearchRequest
         from threadsearch.query.engine import get_thread, search
 
         if spec["cls"] == "thread_fetch":
-            thread = get_thread(self.index, spec["thread"])
-            return Answer(len(thread.entries), [e.id for e in thread.entries])
-        request = SearchRequest(
-            q=spec["q"],
-            author=list(spec.get("author", [])),
-            since=spec.get("since_dt"),
-            until=spec.get("until_dt"),
-            facets=list(spec.get("facets", [])),
-            sort=spec.get("sort", "relevance"),
-            per_page=PAGE,
-        )
-        result = search(self.index, request)
-        facets = {n: [(v.value, v.count) for v in f.values] for n, f in result.facets.items()}
-        return Answer(result.total, [h.id for h in result.hits], facets)
+            return thread_answer(get_thread(self.index, spec["thread"]))
+        return search_answer(search(self.index, search_request(spec)))
 
     def close(self) -> None:
         self.index.close()
+
+
+class OpenSearchEngine:
+    """The opensearch backend's ``search`` and ``get_thread`` (the Python API, as the
+    HTTP API calls them), on the cluster ``ingest_opensearch`` filled."""
+
+    name = "opensearch"
+    first_ms: dict[str, list[float]] = {}
+
+    def __init__(self, urls: list[str]) -> None:
+        from threadsearch.opensearch import OpenSearchBackend
+
+        self.backend = OpenSearchBackend(urls, alias=OPENSEARCH_ALIAS)
+
+    def run(self, spec: dict[str, Any]) -> Answer:
+        if spec["cls"] == "thread_fetch":
+            return thread_answer(self.backend.get_thread(spec["thread"]))
+        return search_answer(self.backend.search(search_request(spec)))
+
+    def close(self) -> None:
+        self.backend.close()
 
 
 class WhooshEngine:

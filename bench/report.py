@@ -27,6 +27,23 @@ FRESH_TARGETS = {
 FRESH_ENGINES = ["threadsearch", "fts5", "tantivy"]
 
 
+def opensearch_engines(times: dict[str, Any]) -> list[str]:
+    """The ``opensearch-<nodes>`` engines of a run (``--opensearch-nodes``), by size."""
+    return sorted((e for e in times if e.startswith("opensearch-")),
+                  key=lambda e: int(e.rsplit("-", 1)[1]))
+
+
+def _label(engine: str) -> str:
+    """``opensearch-3`` -> ``opensearch 3n`` (a table column)."""
+    return engine.replace("opensearch-", "opensearch ") + "n" if "opensearch-" in engine else engine
+
+
+def _nodes(engine: str) -> str:
+    """``opensearch-3`` -> ``3 nodes``."""
+    n = int(engine.rsplit("-", 1)[1])
+    return f"{n} node" + ("s" if n > 1 else "")
+
+
 def _pct(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
@@ -37,7 +54,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     targets: list[dict[str, Any]] = []
     for cls in CLASSES:
         row: dict[str, Any] = {}
-        for engine in ENGINES:
+        for engine in ENGINES + opensearch_engines(times):
             values = times.get(engine, {}).get(cls, [])
             row[engine] = {"p50": _pct(values, 50), "p95": _pct(values, 95), "n": len(values)}
         fts = row["fts5"]["p50"]
@@ -89,7 +106,7 @@ def summarise_fresh(fresh: dict[str, Any]) -> dict[str, Any]:
     classes = [q["cls"] for q in fresh["queries"]]
     for cls in dict.fromkeys(classes):
         row: dict[str, Any] = {}
-        for engine in FRESH_ENGINES:
+        for engine in FRESH_ENGINES + opensearch_engines(fresh["times_ms"]):
             values = fresh["times_ms"].get(engine, {}).get(cls, [])
             hits = [t for c, t in zip(classes, fresh["totals"].get(engine, []), strict=False)
                     if c == cls]
@@ -117,15 +134,20 @@ def _hits(cell: dict[str, Any]) -> str:
 
 def render(result: dict[str, Any]) -> str:
     summary = result["summary"]
+    clusters = opensearch_engines(result["times_ms"])
+    engines = ENGINES + clusters
     lines = [
         f"== {result['corpus']}: {result['entries']} entries, {result['threads']} threads ==",
-        "latency ms, p50/p95 (in-process; http = threadsearch serve --workers 2, 8 clients)",
+        "latency ms, p50/p95 (in-process; http = threadsearch serve --workers 2, 8 clients"
+        + ("; opensearch Nn = the opensearch backend's search on an N-node loopback cluster"
+           if clusters else "") + ")",
     ]
-    head = f"{'class':<22}" + "".join(f"{e:>16}" for e in ENGINES) + f"{'ts/fts5':>15}  target"
+    head = (f"{'class':<22}" + "".join(f"{_label(e):>16}" for e in engines)
+            + f"{'ts/fts5':>15}  target")
     lines += [head, "-" * len(head)]
     for cls in CLASSES:
         row = summary["classes"][cls]
-        cells = "".join(f"{_ms(row[e]['p50']) + '/' + _ms(row[e]['p95']):>16}" for e in ENGINES)
+        cells = "".join(f"{_ms(row[e]['p50']) + '/' + _ms(row[e]['p95']):>16}" for e in engines)
         r50, r95 = row["ratio_p50_vs_fts5"], row["ratio_p95_vs_fts5"]
         ratio = f"{r50:.2f}/{r95:.2f}" if r50 and r95 else "-"
         target = ""
@@ -136,12 +158,14 @@ def render(result: dict[str, Any]) -> str:
         lines.append("")
         lines.append("fresh queries (each word new to the process in its class), ms p50/p95, "
                      "median hits:")
-        head = f"{'class':<22}" + "".join(f"{e:>22}" for e in FRESH_ENGINES) + f"{'ts/fts5':>9}"
+        fresh_engines = FRESH_ENGINES + opensearch_engines(result["fresh"]["times_ms"])
+        head = (f"{'class':<22}" + "".join(f"{_label(e):>22}" for e in fresh_engines)
+                + f"{'ts/fts5':>9}")
         lines += [head, "-" * len(head)]
         for cls, row in summary["fresh"].items():
             cells = "".join(
                 f"{_ms(row[e]['p50']) + '/' + _ms(row[e]['p95']) + ' ' + _hits(row[e]):>22}"
-                for e in FRESH_ENGINES)
+                for e in fresh_engines)
             r50 = row["ratio_p50_vs_fts5"]
             lines.append(f"{cls:<22}{cells}{(f'{r50:.2f}' if r50 else '-'):>9}")
     http = result["http"]
@@ -163,9 +187,16 @@ def render(result: dict[str, Any]) -> str:
             continue
         rate = f"{r['docs_per_s']:.0f}" if r.get("docs_per_s") else "-"
         label = {"whoosh": "whoosh (ix.writer())", "threadsearch-paths":
-                 "threadsearch ingest_paths"}.get(engine, engine)
+                 "threadsearch ingest_paths"}.get(engine, _label(engine))
         lines.append(f"{label:<22}{rate:>10}{r['net_seconds']:>9.1f}"
                      f"{r['peak_rss_mb']:>13.0f}{r['size_bytes'] / 2**20:>10.1f}")
+    for engine, info in result.get("opensearch", {}).items():
+        r = result["ingest"][engine]
+        same, asked = info.get("same_totals", (0, 0))
+        lines.append(f"{engine}: {info['nodes']} node(s), {info['shards']} shard(s), "
+                     f"green {info['green_after_s']:.0f} s after start; JVMs "
+                     f"{r['cluster_rss_mb']:.0f} MB after ingest (peak RSS above: the "
+                     f"client); totals equal threadsearch's on {same} of {asked} queries")
     lines.append("")
     lines.append("targets:")
     for t in summary["targets"]:
@@ -270,6 +301,52 @@ def markdown(result: dict[str, Any]) -> str:
             value = "-" if t["value"] is None else f"{t['value']:.2f}"
             verdict = "n/a" if t["met"] is None else "met" if t["met"] else "MISSED"
             lines.append(f"- {t['name']}: {value} ({t['target']}: {verdict})")
+    if opensearch_engines(result["times_ms"]):
+        lines += ["", markdown_opensearch(result)]
+    return "\n".join(lines)
+
+
+def _ratio(value: float | None, base: float | None) -> str:
+    return f"{value / base:.2f}" if value and base else ""
+
+
+def markdown_opensearch(result: dict[str, Any]) -> str:
+    """The opensearch backend beside threadsearch and FTS5 of the same run: p50 in ms
+    and the ratio to FTS5 (the comparable figure on a shared machine), warm and fresh,
+    then the cluster's ingest."""
+    summary = result["summary"]
+    clusters = opensearch_engines(result["times_ms"])
+    head = ["query class", "threadsearch", "SQLite FTS5"]
+    head += [f"OpenSearch, {_nodes(e)}" for e in clusters]
+    head += ["threadsearch / FTS5"] + [f"{_nodes(e)} / FTS5" for e in clusters]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+
+    def rows(table: dict[str, Any], label: str) -> None:
+        for cls, row in table.items():
+            if cls not in LABELS or row["fts5"]["n"] == 0:
+                continue
+            fts = row["fts5"]["p50"]
+            engines = ["threadsearch", "fts5", *clusters]
+            cells = [LABELS[cls] + label] + [_ms(row[e]["p50"]) for e in engines]
+            cells += [_ratio(row[e]["p50"], fts) for e in ["threadsearch", *clusters]]
+            lines.append("| " + " | ".join(cells) + " |")
+
+    rows(summary["classes"], "")
+    if "fresh" in summary:
+        rows(summary["fresh"], " (fresh)")
+    lines += ["", "| ingest, same corpus | documents/s | seconds | index size | JVMs after |",
+              "|---|---|---|---|---|"]
+    for engine in ["threadsearch", "fts5", *clusters]:
+        r = result["ingest"][engine]
+        jvm = f"{r['cluster_rss_mb']:,.0f} MB" if "cluster_rss_mb" in r else ""
+        label = {"threadsearch": "threadsearch", "fts5": "SQLite FTS5"}.get(engine)
+        label = label or f"OpenSearch, {_nodes(engine)}"
+        lines.append(f"| {label} | {r['docs_per_s']:,.0f} | {r['net_seconds']:,.0f} "
+                     f"| {r['size_bytes'] / 2**20:,.0f} MB | {jvm} |")
+    for engine, info in result.get("opensearch", {}).items():
+        same, asked = info.get("same_totals", (0, 0))
+        lines.append(f"\nOpenSearch, {_nodes(engine)}: totals equal threadsearch's on {same} of "
+                     f"{asked} warm queries.")
     return "\n".join(lines)
 
 

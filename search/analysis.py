@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,13 +178,29 @@ def stop_words(lang: str | None) -> frozenset[str]:
     return words
 
 
+def indexed_as_stems(lang: str | None, stemmers: Container[str] = STEMMERS) -> bool:
+    """Whether the words of an entry in ``lang`` are indexed as that language's stems
+    alone, never also as the folded words; an entry of another language, or of none, is
+    indexed as its folded words. Every backend matches text by this rule, passing the
+    languages it can stem as ``stemmers``.
+
+    So a prefix reaches the stems of a stemmed entry: ``deploy*`` finds "déployer" in an
+    entry of no language (the folded ``deployer``) but not in a French one, whose term is
+    the stem ``deploi|fr`` (as a pingback's French name is, found through its title).
+
+    >>> indexed_as_stems("fr"), indexed_as_stems(None), indexed_as_stems("zh")
+    (True, False, False)
+    """
+    return lang is not None and lang in stemmers
+
+
 def stem(word: str, lang: str | None) -> str:
     """The index term of a folded word in a language: ``stem|lang``, or the word itself.
 
     >>> stem("refugees", "en"), stem("maisons", "fr"), stem("refugees", None)
     ('refuge|en', 'maison|fr', 'refugees')
     """
-    if lang is None or lang not in STEMMERS:
+    if lang is None or not indexed_as_stems(lang):
         return word
     if len(word) <= 3:
         # Folded short words stem badly: French "ete" (été) would become "et" (and).

@@ -4,10 +4,11 @@ Everything that knows OpenSearch lives here, as Whoosh stays in :mod:`.index` an
 :mod:`.query`:
 
 - **Mapping and analysis** (:func:`index_body`): the Whoosh schema's fields, keyword fields
-  for the facets, ``timestamp`` as a date, ``title``/``body``/``quoted`` folded (lowercase,
-  ASCII folding, CJK width and bigrams) plus, for an entry in a language with a Snowball
-  stemmer, the same text stemmed in ``title_<lang>``/``body_<lang>``. Differences from the
-  Whoosh side are listed in the README ("When one machine is not enough").
+  for the facets, ``timestamp`` as a date, ``title``/``body``/``quoted`` folded (identifiers
+  whole and in parts, lowercase, ASCII folding, CJK width and bigrams) plus, for an entry in
+  a language with a Snowball stemmer, the same text stemmed in ``title_<lang>`` and
+  ``body_<lang>``. Differences from the Whoosh side are listed in the README ("When one
+  machine is not enough").
 - **Requests** (:func:`search_body`): the query text through ``query_string`` (the same
   syntax: ANDed words, phrases, ``field:value``, ``OR``, ``NOT``), filters as a
   ``post_filter``, each facet an aggregation filtered by every filter but its own
@@ -45,7 +46,7 @@ from opensearchpy.exceptions import (
     NotFoundError as ClusterNotFoundError,
 )
 
-from .analysis import STEMMERS
+from .analysis import STEMMERS, indexed_as_stems, stop_words
 from .errors import (
     BackendUnavailableError,
     InvalidFilterError,
@@ -131,27 +132,75 @@ T = TypeVar("T")
 # --- mapping and analysis ----------------------------------------------------------------
 
 
+#: Identifiers as the Whoosh side splits them (:func:`.analysis.analyze_word`): whole and,
+#: from the same position on, in parts at dots, underscores, apostrophes and case changes
+#: (``model.matrix``, ``read_table``, ``readTable``); digits stay in their word and a
+#: number (``3.14``) stays whole.
+IDENTIFIER_PARTS = {
+    "type": "word_delimiter_graph",
+    "preserve_original": True,
+    "split_on_case_change": True,
+    "split_on_numerics": False,
+    "generate_number_parts": False,
+    "stem_english_possessive": False,
+}
+#: The case change word_delimiter_graph does not split, capitals before a capitalized
+#: word (``XLoad``, ``HTTPServer``), split as on the Whoosh side, parts at one position.
+CAPITALS_PARTS = {
+    "type": "pattern_capture",
+    "preserve_original": True,
+    "patterns": [r"^(\p{Lu}+)(\p{Lu}\p{Ll}+)$"],
+}
+#: The whole identifier is not stemmed (its parts are), as on the Whoosh side: a token
+#: that still holds a dot, an underscore or a case change after the split is a whole one.
+WHOLE_IDENTIFIER = {
+    "type": "keyword_marker",
+    "keywords_pattern": r"(?s).*(?:[._]|\p{Ll}\p{Lu}|\p{Lu}\p{Lu}\p{Ll}|\p{Nd}\p{Lu}).*",
+}
+
+
+IDENTIFIERS = ["identifiers", "capitals"]
+
+
+def _analyzer(filters: list[str]) -> dict[str, Any]:
+    return {"type": "custom", "tokenizer": "standard", "filter": filters}
+
+
+def _text_field(analyzer: str, **extra: Any) -> dict[str, Any]:
+    """A text field analyzed by ``analyzer``: indexed through the flattened graph of its
+    identifier parts, queried through the graph itself (``<analyzer>_query``)."""
+    return {"type": "text", "analyzer": analyzer, "search_analyzer": f"{analyzer}_query", **extra}
+
+
 def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
     """Settings and mapping of one generation's index."""
-    analyzers: dict[str, Any] = {
-        "folded": {
-            "type": "custom",
-            "tokenizer": "standard",
-            "filter": ["cjk_width", "lowercase", "asciifolding", "cjk_bigram"],
-        }
+    chains: dict[str, list[str]] = {
+        "folded": ["cjk_width", *IDENTIFIERS, "lowercase", "asciifolding", "cjk_bigram"],
     }
-    filters: dict[str, Any] = {}
+    filters: dict[str, Any] = {
+        "identifiers": IDENTIFIER_PARTS,
+        "capitals": CAPITALS_PARTS,
+        "whole_identifiers": WHOLE_IDENTIFIER,
+        # The Whoosh side's English stop words, not Lucene's shorter list.
+        "english_stop": {"type": "stop", "stopwords": sorted(stop_words("en"))},
+    }
     for lang in STEMMED:
-        chain = ["cjk_width", "lowercase"]
+        chain = ["cjk_width", *IDENTIFIERS, "whole_identifiers", "lowercase"]
         if lang == "en":  # the Whoosh side drops stop words from English text only
             chain.append("english_stop")
         filters[f"snowball_{lang}"] = {"type": "snowball", "language": SNOWBALL[lang]}
-        chain += ["asciifolding", f"snowball_{lang}"]
-        analyzers[f"text_{lang}"] = {"type": "custom", "tokenizer": "standard", "filter": chain}
-    filters["english_stop"] = {"type": "stop", "stopwords": "_english_"}
+        chains[f"text_{lang}"] = [*chain, "asciifolding", f"snowball_{lang}"]
+    analyzers: dict[str, Any] = {
+        # Words as typed, identifiers whole, for "did you mean" (the Whoosh spell field).
+        "spelling": _analyzer(["cjk_width", "lowercase", "asciifolding", "cjk_bigram"]),
+    }
+    for name, chain in chains.items():
+        # A graph filter's output is flattened for the index; the query keeps the graph.
+        analyzers[name] = _analyzer([*chain, "flatten_graph"])
+        analyzers[f"{name}_query"] = _analyzer(chain)
     keyword = {"type": "keyword"}
     stored = {"type": "keyword", "index": False, "doc_values": False}
-    text = {"type": "text", "analyzer": "folded"}
+    text = _text_field("folded")
     properties: dict[str, Any] = {
         ID_FIELD: keyword, THREAD: keyword, KIND: keyword, AUTHOR: keyword, SITE: keyword,
         TAG: keyword, LANG: keyword, MENTIONS: keyword, "parent_id": keyword,
@@ -162,11 +211,11 @@ def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
         "thread_title": stored, "thread_url": stored, "author_url": stored, "url": stored,
         "source": stored, TIME_TEXT: stored,
         TITLE: {**text, "copy_to": SPELL}, BODY: {**text, "copy_to": SPELL},
-        "quoted": text, SPELL: text, LINKBACK_TITLE: text,
+        "quoted": text, SPELL: {"type": "text", "analyzer": "spelling"}, LINKBACK_TITLE: text,
     }  # fmt: skip
     for lang in STEMMED:
-        properties[f"{TITLE}_{lang}"] = {"type": "text", "analyzer": f"text_{lang}"}
-        properties[f"{BODY}_{lang}"] = {"type": "text", "analyzer": f"text_{lang}"}
+        properties[f"{TITLE}_{lang}"] = _text_field(f"text_{lang}")
+        properties[f"{BODY}_{lang}"] = _text_field(f"text_{lang}")
     return {
         "settings": {
             "number_of_shards": shards,
@@ -197,14 +246,15 @@ def source_from_fields(fields: dict[str, Any], seq: int) -> dict[str, Any]:
     doc[SEQ] = seq
     if fields.get(TIME_TEXT):
         doc[TIMESTAMP] = fields[TIME_TEXT]
-    # A pingback or trackback without a title is found by its author, as on Whoosh.
+    # A pingback or trackback without a title is found by its author, as on Whoosh: in
+    # the entry's stemmed title, or for an entry not stemmed, in a folded field of its own.
     linkback = (
         "" if fields.get(TITLE) else title_text("", fields.get(KIND) or "", fields.get(AUTHOR))
     )
-    if linkback:
-        doc[LINKBACK_TITLE] = linkback
     lang = fields.get(LANG)
-    if lang in STEMMED:
+    if linkback and not _stems(lang):
+        doc[LINKBACK_TITLE] = linkback
+    if _stems(lang):
         doc[f"{TITLE}_{lang}"] = fields.get(TITLE) or linkback
         doc[f"{BODY}_{lang}"] = fields.get(BODY) or ""
     return doc
@@ -272,20 +322,40 @@ def _all_of(clauses: Iterable[dict[str, Any]]) -> dict[str, Any]:
 def text_query(
     q: str, langs: Sequence[str | None], limits: QueryLimits = DEFAULT_LIMITS
 ) -> dict[str, Any]:
-    """The query text over the folded fields and the stemmed ones of ``langs``; fuzzy
-    terms keep ``limits.fuzzy_prefix`` leading characters, as on the Whoosh side."""
+    """The query text over the stemmed fields of ``langs`` for entries in a stemmed
+    language, and over the folded fields for the others (:func:`.analysis.indexed_as_stems`:
+    the Whoosh side indexes one or the other, and a prefix must reach the same terms);
+    fuzzy terms keep ``limits.fuzzy_prefix`` leading characters, as on the Whoosh side."""
     if not q.strip():
         return {"match_all": {}}
-    fields = [f"{TITLE}^2", f"{LINKBACK_TITLE}^2", BODY]
-    for lang in langs:
-        if lang in STEMMED:
-            fields += [f"{TITLE}_{lang}^2", f"{BODY}_{lang}"]
+    folded = {
+        "bool": {
+            "must": [_query_string(q, [f"{TITLE}^2", f"{LINKBACK_TITLE}^2", BODY], limits)],
+            "must_not": [{"terms": {LANG: list(STEMMED)}}],
+        }
+    }
+    stemmed = [lang for lang in dict.fromkeys(langs) if _stems(lang)]
+    if not stemmed:
+        return folded
+    fields = [field for lang in stemmed for field in (f"{TITLE}_{lang}^2", f"{BODY}_{lang}")]
+    return {
+        "bool": {"should": [_query_string(q, fields, limits), folded], "minimum_should_match": 1}
+    }
+
+
+def _stems(lang: str | None) -> bool:
+    return indexed_as_stems(lang, STEMMED)
+
+
+def _query_string(q: str, fields: list[str], limits: QueryLimits) -> dict[str, Any]:
     return {
         "query_string": {
             "query": q,
             "fields": fields,
             "default_operator": "AND",
-            "type": "best_fields",
+            # Each word in any of the fields, as Whoosh's multifield parser reads it
+            # (best_fields would want every word in one field).
+            "type": "cross_fields",
             "lenient": True,
             "fuzzy_prefix_length": limits.fuzzy_prefix,
             "allow_leading_wildcard": limits.allow_leading_wildcard,
@@ -732,7 +802,7 @@ class OpenSearchBackend:
     def similar(self, entry_id: str, limit: int = 10) -> SimilarResult:
         source = self._entry_source(entry_id)
         lang = source.get(LANG)
-        field = f"{BODY}_{lang}" if lang in STEMMED else BODY
+        field = f"{BODY}_{lang}" if _stems(lang) else BODY
         body = {
             "size": limit,
             "query": {
