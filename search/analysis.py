@@ -587,7 +587,10 @@ def _slot_hits(index: Positions,
         else:
             found = index.get(term, [])
         for pos, start, end in found:
-            hits.setdefault(pos, (start, end))
+            # Terms of one position (an identifier whole and in parts) may cover different
+            # characters: mark them all, whatever order the slot's set yields them in.
+            held = hits.get(pos)
+            hits[pos] = (start, end) if held is None else (min(held[0], start), max(held[1], end))
     return hits
 
 
