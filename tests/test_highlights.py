@@ -19,7 +19,7 @@ from threadsearch.ingest import IngestOptions, Progress, iter_threads
 from threadsearch.model import Entry, Hit, SearchRequest, Thread
 from threadsearch.query.engine import search
 from threadsearch.query.parse import query_units
-from threadsearch.query.snippets import candidates, text_positions
+from threadsearch.query.snippets import READ_STEP, candidates, highlight, text_positions
 from threadsearch.schema import build_schema
 
 KETTLE_BODY = "Descale the kettle with vinegar once a month, then rinse it twice."
@@ -268,3 +268,68 @@ def test_a_stemmer_that_rewrites_the_start_of_words_is_analyzed_whole() -> None:
     positions = text_positions(text, "id", candidates(units, "id"))
     assert units[0].plan is not None
     assert plan_spans(positions, units[0].plan) == [(4, 11)]
+
+
+def _window_queries(words: list[str]) -> list[str]:
+    """Queries whose first match falls before, at and after the first read's end: a word,
+    a phrase and a prefix from the start, the middle and the end of a text, and pairs of
+    them (a later word must still be found for matched_terms)."""
+    picks = [words[i] for i in (0, len(words) // 3, len(words) // 2, -2) if words]
+    queries = []
+    for i, word in enumerate(picks):
+        at = words.index(word)
+        following = words[at + 1] if at + 1 < len(words) else word
+        queries += [word, f'"{word} {following}"', f"{word[:3]}*", f"{picks[0]} {word}"]
+        queries.append(f'"{picks[i - 1]} {word}" quoted:{following}')
+    return queries
+
+
+def test_window_only_highlights_equal_the_whole_text_ones(corpora: Path) -> None:
+    """Reading a long text only as far as its window and matched terms need gives exactly
+    the snippets and matched terms of reading it whole, on the real files' longest texts
+    (R-help's quoted messages included) and in several languages."""
+    files = sorted(p for p in corpora.glob("*/*") if p.is_file() and p.parent.name != "bulk")
+    files += sorted((corpora / "bulk" / "r-help").glob("r-help-1999-0*"))
+    threads = list(iter_threads(files, IngestOptions(), Progress()))
+    long_entries = [
+        e for t in threads for e in t.entries
+        if max(len(e.body), len(e.quoted or "")) > 2 * READ_STEP
+    ][::5]  # fmt: skip
+    schema = build_schema()
+    assert len(long_entries) > 200
+    checked = 0
+    for number, entry in enumerate(long_entries[:200]):
+        texts = {"title": entry.title or "", "body": entry.body, "quoted": entry.quoted or ""}
+        words = re.findall(r"[^\W_]+(?:[._][^\W_]+)*", f"{entry.body} {entry.quoted}")
+        lang = CANDIDATE_LANGS[number % len(CANDIDATE_LANGS)]
+        for q in _window_queries(words):
+            units = query_units(q, schema, ["en", "de", "fr", lang])
+            whole = highlight(texts, units, lang, window_only=False)
+            assert highlight(texts, units, lang) == whole, (q, lang, entry.id)
+            checked += bool(whole.matched_terms)
+    assert checked > 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        # a phrase across the first read's end, stop words between its words
+        ("x " * 238 + "north of the korea and more " + "y " * 300, '"north korea"'),
+        # the window's last mark is a phrase that ends after the read
+        ("a " * 100 + "bounty " + "z " * 116 + "bounty hunters " + "q " * 400,
+         '"bounty hunters" bounty'),
+        # identifier parts and a CJK phrase across the read's end
+        ("w " * 239 + "model.matrix " * 3 + "。" + "我们在北京大学见面" * 80, "matrix 北京大学"),
+        # the second word only at the very end: read to the end for matched_terms
+        ("alpha " + "filler " * 400 + "omega", "alpha omega"),
+        # touching matches that join across the read's end
+        ("b " * 237 + "kettle" * 40 + " end", "kettle*"),
+    ],
+)
+def test_window_only_highlights_at_the_read_boundary(text: str, query: str) -> None:
+    units = query_units(query, build_schema(), ["en", "zh"])
+    texts = {"title": "", "body": text, "quoted": text[5:]}
+    whole = {lang: highlight(texts, units, lang, window_only=False) for lang in ("en", None, "zh")}
+    assert whole["en"].matched_terms
+    for lang, expected in whole.items():
+        assert highlight(texts, units, lang) == expected

@@ -34,22 +34,29 @@ def marked_window(text: str, matches: list[tuple[int, int]]) -> str:
     'a &quot;b&quot; <mark>&lt;c&gt;</mark>'
     """
     if not matches:
-        return _window(text, 0, [])
-    first = matches[0][0]
+        return _window(text, 0, _window_stop(text, 0), [])
+    start, stop = window_bounds(text, matches[0][0])
+    return _window(text, start, stop, matches)
+
+
+def window_bounds(text: str, first: int) -> tuple[int, int]:
+    """(start, stop) of the window :func:`marked_window` shows for a first match at ``first``."""
     start = max(0, first - LEAD_CHARS)
     if start:
         space = text.find(" ", start, first)
         start = space + 1 if space >= 0 else start
-    return _window(text, start, matches)
+    return start, _window_stop(text, start)
 
 
-def _window(text: str, start: int, matches: list[tuple[int, int]]) -> str:
+def _window_stop(text: str, start: int) -> int:
     stop = start + SNIPPET_CHARS
     if stop < len(text):
         space = text.rfind(" ", start, stop)
-        stop = space if space > start else stop
-    else:
-        stop = len(text)
+        return space if space > start else stop
+    return len(text)
+
+
+def _window(text: str, start: int, stop: int, matches: list[tuple[int, int]]) -> str:
     parts = ["… "] if start else []
     cursor = start
     for match_start, match_end in matches:
@@ -84,7 +91,11 @@ class Highlights:
 
 
 def highlight(
-    texts: Mapping[str, str], units: Sequence[QueryUnit], lang: str | None = None
+    texts: Mapping[str, str],
+    units: Sequence[QueryUnit],
+    lang: str | None = None,
+    *,
+    window_only: bool = True,
 ) -> Highlights:
     """Mark the query's words in an entry's title, body and quoted text.
 
@@ -92,6 +103,8 @@ def highlight(
     A word marks the title and the body where it searches them; every word marks the
     quoted text, which the default search leaves out but which shows the words in
     context (``quoted:word`` searches it too). All output is HTML: marks and escaped text.
+    A long text is read only as far as the window shown and the matched terms need
+    (``window_only``, see :func:`field_spans`); the result is the same either way.
 
     >>> from threadsearch.query.parse import query_units
     >>> from threadsearch.schema import build_schema
@@ -105,19 +118,15 @@ def highlight(
     finder = candidates(tuple(units), lang)
     for name in HIGHLIGHT_FIELDS:
         text = texts.get(name) or ""
-        found: list[tuple[int, int]] = []
-        positions: Positions | None = None
-        for number, unit in enumerate(units):
-            if name != QUOTED and name not in unit.fields:
-                continue
-            if positions is None:
-                positions = text_positions(text, lang, finder) if text else {}
-            unit_spans = plan_spans(positions, _plan(unit, positions))
-            if unit_spans:
-                found.extend(unit_spans)
-                if name in unit.fields:
-                    matched.add(number)
-        spans[name] = merge_spans(found)
+        searched = [(n, u) for n, u in enumerate(units) if name == QUOTED or name in u.fields]
+        if not text or not searched:
+            spans[name] = []
+            continue
+        # Units whose match here would add to matched_terms: the field must be read until
+        # each has matched (or to its end).
+        needed = {n for n, u in searched if name in u.fields and n not in matched}
+        spans[name], hit = field_spans(text, lang, finder, searched, needed, window_only)
+        matched.update(n for n in hit if name in units[n].fields)
     marked = {
         name: marked_window(texts.get(name) or "", spans[name])
         for name in HIGHLIGHT_FIELDS
@@ -131,6 +140,51 @@ def highlight(
     )
 
 
+def field_spans(
+    text: str,
+    lang: str | None,
+    finder: Candidates | None,
+    units: Sequence[tuple[int, QueryUnit]],
+    needed: set[int],
+    window_only: bool = True,
+) -> tuple[list[tuple[int, int]], set[int]]:
+    """The merged spans of ``units`` (numbered) in ``text``, and the numbers that match.
+
+    With ``window_only``, the text is read from its start in growing steps and no further
+    than it takes to know (a) that every unit in ``needed`` matches, and (b) every span
+    :func:`marked_window` shows, so the marked window is the whole analysis's: what is
+    left out starts after the window and cannot join a span shown. A unit that does not
+    match reads the text to its end. Without ``window_only``, the whole text is read.
+    """
+    reader = RunReader(text, lang, finder)
+    slots = max([1, *(len(alt) for _, u in units if u.plan for alt in u.plan.alternatives)])
+    limit = READ_STEP if window_only else len(text) + 1
+    while True:
+        reader.read_to(limit)
+        found: list[tuple[int, int]] = []
+        hit: set[int] = set()
+        for number, unit in units:
+            unit_spans = plan_spans(reader.positions, _plan(unit, reader.positions))
+            if unit_spans:
+                found.extend(unit_spans)
+                hit.add(number)
+        merged = merge_spans(found)
+        if reader.done or (needed <= hit and _window_known(text, merged, reader.settled(slots))):
+            return merged, hit
+        limit *= 2
+
+
+def _window_known(text: str, merged: list[tuple[int, int]], settled: int) -> bool:
+    """Whether the window of ``merged`` is final when no span left to find starts before
+    ``settled``: its first span and every span it shows are found, none can grow."""
+    if not merged or merged[0][0] >= settled:
+        return False
+    _, stop = window_bounds(text, merged[0][0])
+    return stop <= settled and all(end < settled for start, end in merged if start < stop)
+
+
+#: Characters a highlight reads first; it reads twice as far each time it must go on.
+READ_STEP = 2 * SNIPPET_CHARS
 #: Runs of text between white space: the analyzer never joins tokens across it.
 _RUN = re.compile(r"\S+")
 RUN_CACHE = 65_536
@@ -154,23 +208,65 @@ def text_positions(text: str, lang: str | None, candidates: Candidates | None = 
     >>> text_positions("Häuser am See", "de") == term_positions("Häuser am See", "de")
     True
     """
-    out: Positions = {}
-    shift = 0
-    if candidates is None:
-        for run in _RUN.finditer(text):
-            shift = _add_run(out, run.start(), run.group(), shift, lang)
-        return out
-    cursor = 0  # where the last analyzed run ends (0: none yet)
-    for start, end in candidates.runs(text):
-        if cursor:
-            # A word between the last analyzed run and this one breaks any phrase.
-            for between in _RUN.finditer(text, cursor, start):
-                if _run_terms(between.group(), lang):
-                    shift += _GAP
-                    break
-        shift = _add_run(out, start, text[start:end], shift, lang)
-        cursor = end
-    return out
+    reader = RunReader(text, lang, candidates)
+    reader.read_to(len(text) + 1)
+    return reader.positions
+
+
+class RunReader:
+    """The positions of a text's runs (all, or the candidates' ones), analyzed in order as
+    far as asked: a prefix read has exactly the positions the whole text's analysis has
+    for its runs."""
+
+    def __init__(self, text: str, lang: str | None, candidates: Candidates | None) -> None:
+        self.text = text
+        self.lang = lang
+        self.positions: Positions = {}
+        self._gaps = candidates is not None
+        self._runs: Iterator[tuple[int, int]] = (
+            candidates.runs(text) if candidates is not None
+            else (m.span() for m in _RUN.finditer(text))
+        )  # fmt: skip
+        self._next = next(self._runs, None)
+        self._shift = 0
+        self._cursor = 0  # where the last analyzed run ends (0: none yet)
+        #: (last position, start) of each run read that has terms, in order.
+        self._read: list[tuple[int, int]] = []
+
+    @property
+    def done(self) -> bool:
+        """Whether every run is read."""
+        return self._next is None
+
+    def read_to(self, limit: int) -> None:
+        """Analyze the runs that start before ``limit``."""
+        text, lang = self.text, self.lang
+        while self._next is not None and self._next[0] < limit:
+            start, end = self._next
+            if self._cursor and self._gaps:
+                # A word between the last analyzed run and this one breaks any phrase.
+                for between in _RUN.finditer(text, self._cursor, start):
+                    if _run_terms(between.group(), lang):
+                        self._shift += _GAP
+                        break
+            shift = _add_run(self.positions, start, text[start:end], self._shift, lang)
+            if shift != self._shift:
+                self._read.append((shift - 1, start))
+            self._shift = shift
+            self._cursor = end
+            self._next = next(self._runs, None)
+
+    def settled(self, slots: int) -> int:
+        """A character offset before which no span is left to find, for plans of at most
+        ``slots`` positions: a match still to come ends at a position not read yet, so it
+        starts at most ``slots - 1`` positions back."""
+        settled = self._next[0] if self._next is not None else len(self.text) + 1
+        first = self._shift - (slots - 1)  # the earliest position such a match starts at
+        for last, start in reversed(self._read):
+            if last < first:
+                break
+            settled = min(settled, start)
+        return settled
 
 
 def _add_run(out: Positions, offset: int, run: str, shift: int, lang: str | None) -> int:
