@@ -7,11 +7,14 @@ UTF-8, NUL bytes and 10,000-deep nesting.
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from threadsearch.errors import SearchError, SourceFormatError
+from threadsearch.sources import Format, get_source
+from threadsearch.sources.base import SourceContext
 
 from tests.conftest import DATA
 from tests.fuzzing import SEEDS, XML_FORMATS, malformed, parse_all
@@ -51,6 +54,10 @@ def test_malformed_input_parses_or_raises_a_search_error(fmt: str) -> None:
 FOUND = {
     # urllib's "Invalid IPv6 URL" ValueError escaped the feed parser (bench/fuzz.py, feed).
     "feed-invalid-ipv6-link.rss.xml": "a link cannot be read as a URL: Invalid IPv6 URL",
+    # feedparser's loose parser failed on int(None) for a <height> of unclosed elements.
+    "feed-unclosed-elements-in-image-height.rss.xml": (
+        "the feed's markup is too broken to read (TypeError: int() argument must be"
+    ),
     # json's RecursionError on 3,000 brackets opening a line escaped the JSONL parser.
     "jsonl-nested-arrays.jsonl": "invalid JSON: arrays or objects nested too deep",
 }
@@ -74,6 +81,19 @@ def test_a_mail_subject_with_a_charset_that_is_none_is_kept_as_written() -> None
     messages = len(separators.findall(original))
     assert parse_all("mail", data, name) == parse_all("mail", original) == messages == 18
 
+
+
+def test_a_from_header_of_groups_nested_past_the_stack_is_kept_as_written() -> None:
+    # email.utils.parseaddr's RecursionError on 1,000 nested groups ('iagogv:iagogv:...')
+    # escaped the mail parser (bench/fuzz.py, mail).
+    name = "mail-nested-address-groups.txt"
+    data = (DATA / "fuzz" / name).read_bytes()
+    header = b"iagogv:" * 1000 + b" iagogv@droot.org"
+    threads = list(get_source(Format.MAIL).parse(io.BytesIO(data), SourceContext(name)))
+    authors = [entry.author for thread in threads for entry in thread.entries]
+    assert len(authors) == data.count(b"\nFrom ") + 1 == 6
+    assert authors.count(header.decode()) == 1
+    assert "Ben Bolker" in authors
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE r [

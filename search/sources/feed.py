@@ -157,7 +157,7 @@ class FeedSource:
     def parse(self, stream: BinaryIO, context: SourceContext) -> Iterator[Thread]:
         data = stream.read()
         lines = _item_lines(data, context)
-        parsed = _read_feed(strip_control_chars(data))
+        parsed = _read_feed(strip_control_chars(data), context)
         channel: Mapping[str, Any] = parsed["feed"]
         feed = _Feed(title=_clean(_get(channel, "title")), link=_alternate_link(channel))
         entries: list[Mapping[str, Any]] = parsed["entries"]
@@ -184,16 +184,25 @@ def _item_lines(data: bytes, context: SourceContext) -> list[int | None]:
     return lines
 
 
-def _read_feed(data: bytes) -> Mapping[str, Any]:
+def _read_feed(data: bytes, context: SourceContext) -> Mapping[str, Any]:
     # Imported here: feedparser takes ~70 ms to import, paid only when a feed is read.
     import feedparser
 
     # A stream, never a string: feedparser fetches a string that looks like a URL. HTML
     # is turned into text by our own policy, and links are resolved by ours, so both of
     # feedparser's rewrites are off.
-    result: Mapping[str, Any] = feedparser.parse(
-        io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False
-    )
+    try:
+        result: Mapping[str, Any] = feedparser.parse(
+            io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False
+        )
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+        # feedparser's loose parser, its fallback for markup that is not XML, has its own
+        # bugs: ``<height>`` holding only unclosed elements ends in int(None).
+        raise SourceFormatError(
+            context.path,
+            f"the feed's markup is too broken to read ({type(exc).__name__}: {exc})",
+            hint="Export the feed again, or check it with an XML validator.",
+        ) from exc
     return result
 
 

@@ -382,7 +382,10 @@ def _author(value: str | None) -> str | None:
         address = _OBFUSCATED_AT.sub("@", value[:comment]).strip()
         name = value[comment + 2 : -1]
     else:
-        name, address = parseaddr(_OBFUSCATED_AT.sub("@", value))
+        try:
+            name, address = parseaddr(_OBFUSCATED_AT.sub("@", value))
+        except RecursionError:  # groups in groups (``a:a:a:...``) past Python's stack
+            name, address = "", ""
         address = address or value
     name = _header_text(name).strip().strip("\"'").strip()
     if not name or _normal_id(name) == _normal_id(address):
