@@ -6,6 +6,7 @@ table."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -167,3 +168,19 @@ def test_entries_whose_ids_share_a_hash_are_told_apart_by_their_stored_id(
     assert len(ids) > 1
     for entry_id in ids:
         assert get_entry(many, entry_id) == _obvious_entry(many, entry_id)
+
+
+def test_two_commits_by_another_handle_show_on_the_next_fetch(many: ThreadIndex) -> None:
+    # The generation check looks for the next table of contents and the current one:
+    # after two commits, the first is gone, the second deleted by the second commit.
+    thread = get_thread(many, _all_ids(many)[0][0])
+    other = open_index(many.path)
+    try:
+        for n in (1, 2):
+            extra = replace(thread.entries[-1], id=f"extra-{n}", position=100 + n)
+            thread = replace(thread, entries=[*thread.entries, extra])
+            add_threads(other, [thread])
+    finally:
+        other.close()
+    assert [e.id for e in get_thread(many, thread.id).entries][-2:] == ["extra-1", "extra-2"]
+    assert get_entry(many, "extra-2").position == 102
