@@ -220,6 +220,8 @@ class ThreadIndex:
         self.segment_cache: dict[str, Any] = {}
         #: Guards :attr:`segment_cache` (column builds are rare: once a generation).
         self.segment_lock = threading.Lock()
+        #: The newest generation the last full look at the folder found.
+        self._seen_generation = -1
 
     @property
     def whoosh(self) -> Any:
@@ -276,7 +278,7 @@ class ThreadIndex:
         if pinned is not None:
             return pinned.searcher()
         loose: _Loose | None = getattr(self._local, "loose", None)
-        if loose is not None and loose.snapshot.toc >= self._ix.latest_generation():
+        if loose is not None and loose.snapshot.toc >= self._latest_generation():
             return loose.snapshot.searcher()
         if loose is not None:
             loose.release()
@@ -299,7 +301,7 @@ class ThreadIndex:
     def _checkout(self) -> Snapshot:
         """A snapshot of the newest generation: an idle searcher of it, or a new one
         (built from a stale idle searcher's segment readers where they still hold)."""
-        latest = self._ix.latest_generation()
+        latest = self._latest_generation()
         stale: list[Searcher] = []
         found: tuple[Searcher, int] | None = None
         with self._lock:
@@ -321,6 +323,27 @@ class ThreadIndex:
             found = self._open_searcher(recycled)
         searcher, toc = found
         return Snapshot(self, searcher, _generation(searcher), self._caches_for(toc), toc)
+
+    def _latest_generation(self) -> int:
+        """The newest committed generation, without listing the folder on every read.
+
+        Whoosh lists every file of the index (about ten per segment) to find it: 1.5 ms
+        at 100 segments, more than a thread fetch. A commit writes generation ``g + 1``'s
+        table of contents by a rename and then deletes every other one, so while ``g``'s
+        is still there and ``g + 1``'s is not, ``g`` is the newest; otherwise the folder
+        is listed.
+        """
+        seen = self._seen_generation
+        storage = self._ix.storage
+        if (
+            seen >= 0
+            and storage.file_exists(f"_{INDEX_NAME}_{seen}.toc")
+            and not storage.file_exists(f"_{INDEX_NAME}_{seen + 1}.toc")
+        ):
+            return seen
+        latest: int = self._ix.latest_generation()
+        self._seen_generation = latest
+        return latest
 
     def _open_searcher(self, recycled: Searcher | None) -> tuple[Searcher, int]:
         reusable: dict[str, Any] = {}

@@ -17,6 +17,7 @@ segment, so a commit costs only the segments it adds.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import zipfile
@@ -31,7 +32,7 @@ from whoosh.columns import NumericColumn
 from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
-from ..schema import AUTHOR, KIND, LANG, SITE, TAG, THREAD, TIMESTAMP
+from ..schema import AUTHOR, ID_FIELD, KIND, LANG, SITE, TAG, THREAD, TIMESTAMP
 
 #: Value of ``Columns.time`` for an entry with no timestamp.
 NO_TIME = np.iinfo(np.int64).min
@@ -41,7 +42,9 @@ _WHOOSH_NO_TIME = np.uint64(2**64 - 1)
 
 SINGLE_FIELDS = (AUTHOR, KIND, THREAD, SITE, LANG)
 
-#: The file beside each segment; bump the version when its layout changes.
+#: The file beside each segment; bump the version when its layout changes. The id
+#: table (``id.hash``, ``id.docs``) is optional within version 2: files written before
+#: it keep their facet columns, and their segments' ids are looked up by a term query.
 SIDECAR_EXT = ".cols"
 SIDECAR_VERSION = 2
 
@@ -78,13 +81,32 @@ class Columns:
 
 
 @dataclass
+class IdTable:
+    """A segment's entry ids as a sorted key table: ``hashes`` ascending (see
+    :func:`id_hash`), ``docs[i]`` the document of ``hashes[i]``. A deleted document
+    keeps its row until Whoosh merges the segment."""
+
+    hashes: NDArray[np.uint64]
+    docs: NDArray[np.int32]
+
+
+@dataclass
 class SegmentColumns:
-    """One segment's values, with codes and document numbers local to the segment."""
+    """One segment's values, with codes and document numbers local to the segment
+    (``ids`` is None for a file written before the id table existed)."""
 
     doc_count: int
     keyword: dict[str, KeywordColumn]
     tags: MultiColumn
     time: NDArray[np.int64]
+    ids: IdTable | None = None
+
+
+def id_hash(entry_id: str) -> int:
+    """A stable 64-bit hash of an entry id (the same in every process and release,
+    unlike ``hash()``). Equal hashes are candidates only: readers check the stored id."""
+    digest = hashlib.blake2b(entry_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
 # --- reading a segment --------------------------------------------------------------------
@@ -132,6 +154,30 @@ def _segment_times(reader: Any) -> NDArray[np.int64]:
     return times
 
 
+def _segment_ids(reader: Any) -> IdTable:
+    """The id table from the id field's terms: a unique id has one posting, whose
+    document the term record holds; an id written twice (once deleted) is read from
+    its postings."""
+    hashes: list[int] = []
+    docs: list[int] = []
+    for term, info in reader.iter_field(ID_FIELD):
+        value = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+        found = (
+            [info.min_id()]
+            if info.doc_frequency() == 1
+            else posting_ids(reader, ID_FIELD, term).tolist()
+        )
+        hashes.extend([id_hash(value)] * len(found))
+        docs.extend(found)
+    return sorted_ids(np.array(hashes, dtype=np.uint64), np.array(docs, dtype=np.int32))
+
+
+def sorted_ids(hashes: NDArray[np.uint64], docs: NDArray[np.int32]) -> IdTable:
+    """An id table sorted by hash (then document)."""
+    order = np.lexsort((docs, hashes))
+    return IdTable(hashes[order], docs[order])
+
+
 def read_segment(reader: Any) -> SegmentColumns:
     """A segment's values, read from its postings and its timestamp column."""
     doc_count = reader.doc_count_all()
@@ -146,7 +192,7 @@ def read_segment(reader: Any) -> SegmentColumns:
     for value, term in _terms(reader, TAG):
         tags.values.append(value)
         tags.docs.append(posting_ids(reader, TAG, term))
-    return SegmentColumns(doc_count, keyword, tags, _segment_times(reader))
+    return SegmentColumns(doc_count, keyword, tags, _segment_times(reader), _segment_ids(reader))
 
 
 # --- the file beside a segment ------------------------------------------------------------
@@ -183,6 +229,8 @@ def save_segment(path: Path, columns: SegmentColumns) -> None:
     arrays["tag.text"], arrays["tag.ends"] = _pack(columns.tags.values)
     arrays["tag.sizes"] = np.array([len(d) for d in columns.tags.docs], dtype=np.int64)
     arrays["tag.docs"] = np.concatenate([np.empty(0, dtype=np.int64), *columns.tags.docs])
+    if columns.ids is not None:
+        arrays["id.hash"], arrays["id.docs"] = columns.ids.hashes, columns.ids.docs
     partial = path.with_name(path.name + ".partial")
     with open(partial, "wb") as out:
         np.savez(out, **arrays)
@@ -207,11 +255,18 @@ def load_segment(path: Path, doc_count: int) -> SegmentColumns | None:
             tag_docs = np.split(saved["tag.docs"], np.cumsum(sizes)[:-1]) if len(sizes) else []
             tags = MultiColumn(_unpack(saved["tag.text"], saved["tag.ends"]), tag_docs)
             time = saved["time"]
+            ids = IdTable(saved["id.hash"], saved["id.docs"]) if "id.hash" in saved else None
     except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError, zipfile.BadZipFile):
         return None
     if any(len(c.codes) != doc_count for c in keyword.values()) or len(time) != doc_count:
         return None
-    return SegmentColumns(doc_count, keyword, tags, time)
+    if ids is not None and (
+        len(ids.hashes) != len(ids.docs)
+        or ids.hashes.dtype != np.uint64
+        or (len(ids.docs) and not 0 <= ids.docs.min() <= ids.docs.max() < doc_count)
+    ):
+        ids = None
+    return SegmentColumns(doc_count, keyword, tags, time, ids)
 
 
 def _folder(storage: Any) -> Path | None:
@@ -267,6 +322,12 @@ def _segment_columns(
     if key is not None:
         known[key] = columns
     return key, columns
+
+
+def segment_records(searcher: Searcher, known: dict[str, SegmentColumns]) -> list[SegmentColumns]:
+    """Each segment's record, in the order of ``searcher.leaf_searchers()`` (cached in
+    ``known`` as :func:`build_columns` caches them; hold the segment lock)."""
+    return [_segment_columns(leaf.reader(), known)[1] for leaf, _ in searcher.leaf_searchers()]
 
 
 def build_columns(searcher: Searcher, known: dict[str, SegmentColumns] | None = None) -> Columns:

@@ -82,6 +82,7 @@ from .limits import (
     check_query,
     check_text,
 )
+from .lookup import lookup_for
 from .lru import LruCache
 from .matching import postings_for, query_mask
 from .parse import QueryUnit, parse_query, query_units
@@ -601,20 +602,22 @@ def _split(value: str | None) -> list[str]:
 def get_entry(index: ThreadIndex, entry_id: str) -> Entry:
     """One entry, full text, with its thread's title (``Entry.thread_title``)."""
     searcher = index.searcher()
-    docs = _docs_for_term(searcher, ID_FIELD, entry_id)
-    if not docs:
-        raise NotFoundError(f"no entry with id {entry_id!r}", hint="Ids come from search hits.")
-    return entry_from_fields(searcher.stored_fields(docs[0]))
+    lookup = lookup_for(index)
+    for fields in lookup.stored_fields(searcher, lookup.entry_candidates(searcher, entry_id)):
+        if fields[ID_FIELD] == entry_id:  # not another id of the same hash
+            return entry_from_fields(fields)
+    raise NotFoundError(f"no entry with id {entry_id!r}", hint="Ids come from search hits.")
 
 
 @read_call
 def get_thread(index: ThreadIndex, thread_id: str) -> Thread:
     """A thread with its entries in position order, full text."""
     searcher = index.searcher()
-    docs = _docs_for_term(searcher, THREAD, thread_id)
+    lookup = lookup_for(index)
+    docs = lookup.thread(thread_id).tolist()
     if not docs:
         raise NotFoundError(f"no thread with id {thread_id!r}", hint="See GET /threads.")
-    stored = sorted((searcher.stored_fields(d) for d in docs), key=lambda f: f[POSITION])
+    stored = sorted(lookup.stored_fields(searcher, docs), key=lambda f: f[POSITION])
     return thread_from_fields(stored)
 
 
