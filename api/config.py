@@ -45,7 +45,7 @@ SETTINGS = (
     Setting("CACHE_CONTROL", "no-cache", "Cache-Control of GET answers that read the index."),
     Setting("ACCESS_LOG", True, "One JSON line per request on stderr (threadsearch.access)."),
     Setting("TIME_BUDGET_MS", 500, "Search time after which the result is cut short (partial)."),
-    Setting("MAX_QUERY_CHARS", 2000, "Longest query text."),
+    Setting("MAX_QUERY_CHARS", 600, "Longest query text."),
     Setting("MAX_TERMS", 64, "Most words and field:value terms in a query."),
     Setting("MAX_NESTING", 32, "Deepest nesting of parentheses in a query."),
     Setting("MAX_EXPANSION", 2000, "Most index terms one wildcard or prefix may match."),

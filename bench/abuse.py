@@ -48,7 +48,7 @@ HOSTILE: list[tuple[str, str]] = [
     ("`regression~2` (fuzzy, distance 2)", _q("regression~2")),
     ("`regression~1` (fuzzy, distance 1)", _q("regression~1")),
     ("1,000 OR terms", _q(" OR ".join(f"w{i}" for i in range(1000)))),
-    ("100 OR terms (short)", _q(" OR ".join(f"w{i}" for i in range(100)))),
+    ("100 terms (short)", _q(" ".join(f"w{i}" for i in range(100)))),
     ("60 OR terms of common words", _q(" OR ".join(["the", "data", "r", "lm", "plot"] * 12))),
     ("page 10^9", "q=regression&page=1000000000"),
     ("page 100 of 100 (deepest offset)", "q=regression&page=100&per_page=100"),
@@ -89,8 +89,8 @@ def _get(port: int, query: str) -> tuple[int, dict[str, Any], float]:
     connection.close()
     try:
         return response.status, json.loads(body), elapsed
-    except ValueError:  # gunicorn's own answers (a request line over 4,094 bytes: 414)
-        return response.status, {"title": f"{response.reason} (gunicorn, not JSON)"}, elapsed
+    except ValueError:  # not JSON: a server in front that answers on its own
+        return response.status, {"title": f"{response.reason} (not JSON)"}, elapsed
 
 
 def _answer(status: int, body: dict[str, Any]) -> str:

@@ -44,9 +44,37 @@ def ingest_command(files: list[Path], index: Path, batch: int) -> list[str]:
 
 
 def timed_run(command: list[str]) -> tuple[float, dict[str, Any]]:
+    took, body, _ = watched_run(command, None)
+    return took, body
+
+
+def watched_run(
+    command: list[str], index: Path | None
+) -> tuple[float, dict[str, Any], list[tuple[float, int]]]:
+    """Time, JSON summary and, if ``index`` is given, the moments (seconds from the
+    start) its ledger recorded more entries, with the entries recorded by then."""
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, json.loads(done.stdout)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    moments: list[tuple[float, int]] = []
+    while process.poll() is None:
+        time.sleep(0.5)
+        entries = recorded(index) if index is not None else 0
+        if entries > (moments[-1][1] if moments else 0):
+            moments.append((time.perf_counter() - start, entries))
+    took = time.perf_counter() - start
+    out = process.stdout.read() if process.stdout else ""
+    if process.returncode:
+        raise SystemExit(f"the ingest failed ({process.returncode})")
+    return took, json.loads(out), moments
+
+
+def recorded(index: Path) -> int:
+    """Entries of the files the index's ledger records (0 while it has none)."""
+    try:
+        ledger = json.loads((index / "ingested.json").read_text())
+    except (OSError, ValueError):
+        return 0
+    return sum(record["entries"] for record in ledger["files"].values())
 
 
 def killed_run(command: list[str], after: float) -> None:
@@ -73,20 +101,24 @@ def main(argv: list[str] | None = None) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     try:
         clean, killed = scratch / "clean", scratch / "killed"
-        clean_time, body = timed_run(ingest_command(files, clean, args.batch_entries))
+        command = ingest_command(files, clean, args.batch_entries)
+        clean_time, body, moments = watched_run(command, clean)
         print(f"{len(files)} files, {body['entries']} entries, batches of {args.batch_entries}")
         print(f"clean run:                 {clean_time:7.1f} s")
+        print("  its commits (s: entries): " + ", ".join(f"{t:.0f}: {n}" for t, n in moments))
+        kill = args.kill_at * clean_time
         command = ingest_command(files, killed, args.batch_entries)
-        killed_run(command, args.kill_at * clean_time)
+        killed_run(command, kill)
         committed = len(documents(killed))
+        by_then = max((n for t, n in moments if t <= kill), default=0)
         print(
-            f"killed at {args.kill_at:.0%} ({args.kill_at * clean_time:.1f} s): "
-            f"{committed} entries committed"
+            f"killed at {args.kill_at:.0%} ({kill:.1f} s): {committed} entries committed "
+            f"(the clean run had {by_then} at that time)"
         )
         rerun_time, again = timed_run(command)
         print(
             f"re-run:                    {rerun_time:7.1f} s "
-            f"({again['skipped']} files skipped, {again['entries']} entries read)"
+            f"({len(again['skipped'])} files skipped, {again['entries']} entries read)"
         )
         print(f"re-run / clean:            {rerun_time / clean_time:7.1%}")
         same = documents(killed) == documents(clean)

@@ -5,7 +5,8 @@
 separates quoted text, and feeds the threads to the index.
 
 By default the threads go in in batches: a commit after the file that brings the batch
-to ``batch_entries`` entries, and a record of the files committed in the index's
+to ``batch_entries`` entries or to a sixteenth of the run's input bytes (once past
+:data:`MIN_BATCH_BYTES`), and a record of the files committed in the index's
 ledger (:mod:`.ledger`), so that a re-run after a crash or a failed file skips the
 files already in and reads only the rest. A file that fails cancels its batch only;
 earlier batches stay committed. With ``atomic``, everything goes in one commit: if any
@@ -49,6 +50,13 @@ from .writer import let_waiters_in
 #: Entries per commit of a batched ingest: a re-run after a crash repeats at most this
 #: many; each commit adds a segment or two to the index.
 DEFAULT_BATCH_ENTRIES = 20_000
+#: A batch also closes once it holds this share of the run's input bytes (the files'
+#: sizes on disk), so that the work a kill loses (the batch in flight) is at most a
+#: sixteenth of the run plus one file, whatever the entries' size, and a run makes at
+#: most 16 commits more than its entries ask for...
+BATCH_SHARE = 16
+#: ...but never for less than this many bytes of input: a commit costs a segment.
+MIN_BATCH_BYTES = 256 * 1024
 
 # Files in a folder that are never thread archives.
 _SKIP_NAMES = {"README.md", "SOURCES.md", ".DS_Store"}
@@ -257,6 +265,8 @@ class _BatchedIngest:
         self.keys = {path: file_key(path, fingerprint) for path in files}
         held = read_ledger(index.path, index.whoosh.latest_generation())
         self.todo = [path for path in files if self.keys[path] not in held]
+        self.sizes = {path: _size(path) for path in self.todo}
+        self.batch_bytes = max(MIN_BATCH_BYTES, sum(self.sizes.values()) // BATCH_SHARE)
         self.skipped = [path for path in files if self.keys[path] in held]
         self.resolver = HostResolver()
         for url in recorded_urls(held[self.keys[path]] for path in self.skipped):
@@ -302,11 +312,16 @@ class _BatchedIngest:
     def _batch(self, batch: dict[str, dict[str, Any]]) -> Iterator[Thread]:
         """The threads of the next files, up to the batch size; ``batch`` gets the
         records of the files whose threads were all given."""
-        entries = 0
+        entries = size = 0
         total = len(self.files)
-        while self.next < len(self.todo) and entries < self.options.batch_entries:
+        while (
+            self.next < len(self.todo)
+            and entries < self.options.batch_entries
+            and size < self.batch_bytes
+        ):
             path = self.todo[self.next]
             self.next += 1
+            size += self.sizes[path]
             number = self.files.index(path) + 1
             record: dict[str, Any] = {"path": str(path), "entries": 0, "urls": []}
             hostless = False
@@ -335,6 +350,13 @@ class _BatchedIngest:
                 _warn(self.progress, thread.source or "", message)
             self.tally.count(resolved or thread)
             yield resolved or thread
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since it was listed: reading it will say so
+        return 0
 
 
 @dataclass

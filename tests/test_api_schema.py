@@ -99,7 +99,7 @@ def test_the_document_states_the_dates_and_the_query_length(client: FlaskClient)
         {"type": "string", "format": "date"},
         {"type": "string", "format": "date-time"},
     ]
-    assert parameters["q"]["schema"]["maxLength"] == 2000
+    assert parameters["q"]["schema"]["maxLength"] == 600
     assert parameters["facet"]["schema"]["maxItems"] == 9
     empty = client.get("/search?until=")
     assert empty.status_code == 400

@@ -103,6 +103,23 @@ def test_batched_ingest_commits_every_batch_and_records_each_file(
     assert documents(directory) == clean_run
 
 
+def test_a_batch_closes_at_a_sixteenth_of_the_input_bytes(
+    months: list[Path], clean_run: dict[str, Any], tmp_path: Path, monkeypatch: Any
+) -> None:
+    # The months are 150,845 bytes: a sixteenth (9,427) is less than any of them, so
+    # with no floor every file is a commit of its own, whatever --batch-entries says.
+    import threadsearch.ingest
+
+    monkeypatch.setattr(threadsearch.ingest, "MIN_BATCH_BYTES", 0)
+    directory = tmp_path / "index"
+    with open_index(directory, create=True) as index:
+        ingest_paths(index, list(months), IngestOptions(batch_entries=100_000))
+        generation = index.whoosh.latest_generation()
+    assert sum(month.stat().st_size for month in months) == 150_845
+    assert generation == json.loads((directory / LEDGER_FILE).read_text())["generation"] == 6
+    assert documents(directory) == clean_run
+
+
 def _segments_in_toc(directory: Path) -> set[str]:
     ix = whoosh.index.open_dir(str(directory), indexname=INDEX_NAME)
     return {segment.segment_id() for segment in ix._segments()}

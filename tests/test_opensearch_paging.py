@@ -101,7 +101,7 @@ def test_a_whoosh_cursor_is_refused_by_the_cluster(
         ("*gee", "allow_leading_wildcard"),
         ("(" * 33 + "korea" + ")" * 33, "max_nesting"),
         (" ".join(["korea"] * 65), "max_terms"),
-        ("k" * 2_001, "max_query_chars"),
+        ("k" * 601, "max_query_chars"),
     ],
 )
 def test_limits_refuse_the_same_queries_on_both_backends(

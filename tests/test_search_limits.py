@@ -46,7 +46,7 @@ def test_each_breach_is_a_400_naming_the_limit(
 @pytest.mark.parametrize(
     ("query", "parameter", "message"),
     [
-        ("q=" + "x" * 2001, "q", "Longer than the limit max_query_chars=2000."),
+        ("q=" + "x" * 601, "q", "Longer than the limit max_query_chars=600."),
         ("q=lm&" + "&".join(["facet=kind"] * 10), "facet",
          "More facets than the limit max_facets=9."),
     ],
@@ -66,7 +66,7 @@ def test_the_library_names_the_length_limit(index: ThreadIndex) -> None:
 
 def test_the_limits_are_the_documented_defaults() -> None:
     assert DEFAULT_LIMITS == QueryLimits(
-        max_query_chars=2000,
+        max_query_chars=600,
         max_terms=64,
         max_nesting=32,
         max_expansion=2000,

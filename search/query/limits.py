@@ -34,7 +34,7 @@ class QueryLimits:
     """The limits of one search; the defaults are the HTTP API's (see its settings)."""
 
     #: Characters of query text.
-    max_query_chars: int = 2_000
+    max_query_chars: int = 600
     #: Words and ``field:value`` terms in the query text (operators not counted).
     max_terms: int = 64
     #: Depth of nested parentheses.
