@@ -127,8 +127,8 @@ def main() -> None:
     default=DEFAULT_BATCH_ENTRIES,
     show_default=True,
     metavar="N",
-    help="Commit after the file that brings the batch to N entries "
-    "(or to 1/16 of the run's input bytes, past 256 KiB).",
+    help="Commit once the batch holds N entries, inside a file if need be "
+    "(or 1/16 of the run's input, past 256 KiB).",
 )
 @index_option
 @backend_options
@@ -156,9 +156,10 @@ def ingest(
     (mbox and pipermail), jsonl (threadsearch's own), stackexchange (Posts.xml).
     Re-ingesting a file replaces its entries. Files go in in batches, a commit every
     --batch-entries entries (or sixteenth of the input), and the index records which
-    files it holds: a run that is killed or fails at a file keeps the batches
-    committed before, and the same command run again skips those files (unless the
-    index was written to meanwhile) and reads the rest. With --atomic, all files go
+    files (and which threads of a file cut by a batch) it holds: a run that is killed
+    or fails at a file keeps the batches committed before, and the same command run
+    again skips what they hold (unless the index was written to meanwhile) and reads
+    the rest. With --atomic, all files go
     in one commit: if any fails, the index is left exactly as it was.
     With --backend opensearch the threads stream into the cluster in bulk chunks
     instead (no batches, ledger or single commit there).

@@ -1,16 +1,20 @@
 """``python -m bench.faults``: what a re-run costs after an ingest is killed at 90%.
 
-Three real ``threadsearch ingest`` runs of the same R-help files, each into its own index:
+Each run is three ingests of the same R-help files, each into its own index, through
+the documented Python API (``ingest_paths``) in a child process:
 
-1. a clean run, timed (T);
-2. a run SIGKILLed at 0.9 T;
-3. the same command again on the killed run's index, timed (R): it skips the files the
-   index's ledger names and reads the rest.
+1. a clean run, timed (T); it gives E entries;
+2. a run SIGKILLed once it has handed 90% of E entries to the index (its own progress,
+   not the clock: the machine's pace varies from run to run by a quarter);
+3. the same ingest again on the killed run's index, timed (R): it skips what the
+   index's ledger says is in and reads the rest.
 
-Prints T, R, R / T, the entries committed at the kill, and whether the re-run's index
-holds exactly the clean run's documents. ``make bench-faults`` runs it with defaults::
+Prints, per run, T, the entries committed at the kill, R and R / T, and whether the
+re-run's index holds exactly the clean run's documents; then the median of R / T, and
+the time of a re-run with nothing left to read (the fixed cost). ``make bench-faults``
+runs it with defaults::
 
-    python -m bench.faults --glob 'r-help-2002-*' --batch-entries 2000
+    python -m bench.faults --glob 'r-help-2002-*' --runs 3
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import json
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 RHELP = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "bulk" / "r-help"
-CLI = [sys.executable, "-c", "from threadsearch.api.cli import main; main()"]
 
 
 def documents(directory: Path) -> dict[str, dict[str, Any]]:
@@ -38,93 +42,115 @@ def documents(directory: Path) -> dict[str, dict[str, Any]]:
         return {doc["id"]: dict(doc) for doc in searcher.documents()}
 
 
-def ingest_command(files: list[Path], index: Path, batch: int) -> list[str]:
-    command = [*CLI, "ingest", *map(str, files), "--index", str(index), "--quiet", "--json"]
-    return [*command, "--batch-entries", str(batch)]
+def child(index: Path, files: list[str], batch: int) -> None:
+    """The ingest being timed: one line per thread given to the index (the entries
+    given so far), then its summary as JSON."""
+    from threadsearch.index import open_index
+    from threadsearch.ingest import DEFAULT_BATCH_ENTRIES, IngestOptions, Progress, ingest_paths
+
+    given = 0
+
+    def on_thread(thread: Any) -> None:
+        nonlocal given
+        given += len(thread.entries)
+        print(given, flush=True)
+
+    options = IngestOptions(batch_entries=batch or DEFAULT_BATCH_ENTRIES)
+    with open_index(index, create=True) as opened:
+        summary = ingest_paths(opened, list(files), options, Progress(on_thread=on_thread))
+    print(json.dumps({"entries": summary.entries, "skipped": summary.skipped}), flush=True)
 
 
-def timed_run(command: list[str]) -> tuple[float, dict[str, Any]]:
-    took, body, _ = watched_run(command, None)
-    return took, body
-
-
-def watched_run(
-    command: list[str], index: Path | None
-) -> tuple[float, dict[str, Any], list[tuple[float, int]]]:
-    """Time, JSON summary and, if ``index`` is given, the moments (seconds from the
-    start) its ledger recorded more entries, with the entries recorded by then."""
+def ingest(files: list[Path], index: Path, batch: int, kill_at: int = 0) -> tuple[float, Any]:
+    """Run the child; SIGKILL it once it has given ``kill_at`` entries (0: never).
+    Returns the seconds it ran and its summary (None if killed)."""
+    command = [sys.executable, "-m", "bench.faults", "--child", str(index), str(batch)]
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    moments: list[tuple[float, int]] = []
-    while process.poll() is None:
-        time.sleep(0.5)
-        entries = recorded(index) if index is not None else 0
-        if entries > (moments[-1][1] if moments else 0):
-            moments.append((time.perf_counter() - start, entries))
+    process = subprocess.Popen([*command, *map(str, files)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    summary = None
+    for line in process.stdout:
+        if line.startswith("{"):
+            summary = json.loads(line)
+        elif kill_at and int(line) >= kill_at:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return time.perf_counter() - start, None
+    process.wait()
     took = time.perf_counter() - start
-    out = process.stdout.read() if process.stdout else ""
     if process.returncode:
         raise SystemExit(f"the ingest failed ({process.returncode})")
-    return took, json.loads(out), moments
+    if kill_at:
+        raise SystemExit(f"the ingest ended before it gave {kill_at} entries")
+    return took, summary
 
 
-def recorded(index: Path) -> int:
-    """Entries of the files the index's ledger records (0 while it has none)."""
-    try:
-        ledger = json.loads((index / "ingested.json").read_text())
-    except (OSError, ValueError):
-        return 0
-    return sum(record["entries"] for record in ledger["files"].values())
-
-
-def killed_run(command: list[str], after: float) -> None:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    try:
-        process.wait(timeout=after)
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        return
-    raise SystemExit("the ingest finished before the kill: the machine got faster; run again")
+def one_run(files: list[Path], scratch: Path, batch: int, kill_at: float) -> dict[str, Any]:
+    clean, killed = scratch / "clean", scratch / "killed"
+    clean_time, body = ingest(files, clean, batch)
+    target = max(1, round(kill_at * body["entries"]))
+    killed_time, _ = ingest(files, killed, batch, kill_at=target)
+    committed = len(documents(killed))
+    rerun_time, again = ingest(files, killed, batch)
+    row = {
+        "entries": body["entries"],
+        "clean_s": round(clean_time, 1),
+        "killed_after_s": round(killed_time, 1),
+        "killed_at_entries": target,
+        "committed": committed,
+        "rerun_s": round(rerun_time, 1),
+        "rerun_files_skipped": len(again["skipped"]),
+        "rerun_entries": again["entries"],
+        "ratio": rerun_time / clean_time,
+        "equal": documents(killed) == documents(clean),
+    }
+    nothing_time, _ = ingest(files, killed, batch)
+    row["nothing_left_s"] = round(nothing_time, 1)
+    shutil.rmtree(clean)
+    shutil.rmtree(killed)
+    return row
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        child(Path(argv[1]), argv[3:], int(argv[2]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rhelp", type=Path, default=RHELP)
     parser.add_argument("--glob", default="r-help-2002-*", help="Which R-help files.")
-    parser.add_argument("--batch-entries", type=int, default=2000)
-    parser.add_argument("--kill-at", type=float, default=0.9, help="Fraction of the clean time.")
+    parser.add_argument(
+        "--batch-entries", type=int, default=0, help="As ingest's (0: its default)."
+    )
+    parser.add_argument(
+        "--kill-at", type=float, default=0.9, help="Kill once this share of the entries is given."
+    )
+    parser.add_argument("--runs", type=int, default=3, help="Runs; the median ratio is reported.")
+    parser.add_argument("--out", type=Path, help="Also write the rows as JSON here.")
     args = parser.parse_args(argv)
     files = sorted(args.rhelp.glob(args.glob))
     if not files:
         raise SystemExit(f"no files match {args.glob} in {args.rhelp}")
-    scratch = Path(tempfile.mkdtemp(prefix="bench-faults-"))
-    try:
-        clean, killed = scratch / "clean", scratch / "killed"
-        command = ingest_command(files, clean, args.batch_entries)
-        clean_time, body, moments = watched_run(command, clean)
-        print(f"{len(files)} files, {body['entries']} entries, batches of {args.batch_entries}")
-        print(f"clean run:                 {clean_time:7.1f} s")
-        print("  its commits (s: entries): " + ", ".join(f"{t:.0f}: {n}" for t, n in moments))
-        kill = args.kill_at * clean_time
-        command = ingest_command(files, killed, args.batch_entries)
-        killed_run(command, kill)
-        committed = len(documents(killed))
-        by_then = max((n for t, n in moments if t <= kill), default=0)
+    rows = []
+    print(f"{len(files)} files; kill once {args.kill_at:.0%} of the entries are given")
+    print("run   clean   killed  committed  re-run  skipped  re-run/clean  equal  nothing left")
+    for number in range(1, args.runs + 1):
+        scratch = Path(tempfile.mkdtemp(prefix="bench-faults-"))
+        try:
+            row = one_run(files, scratch, args.batch_entries, args.kill_at)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        rows.append(row)
         print(
-            f"killed at {args.kill_at:.0%} ({kill:.1f} s): {committed} entries committed "
-            f"(the clean run had {by_then} at that time)"
+            f"{number:>3} {row['clean_s']:>6.1f} s {row['killed_after_s']:>6.1f} s "
+            f"{row['committed']:>6,}/{row['entries']:,} {row['rerun_s']:>6.1f} s "
+            f"{row['rerun_files_skipped']:>4} files {row['ratio']:>10.1%}  {row['equal']!s:>5}"
+            f"  {row['nothing_left_s']:>6.1f} s",
+            flush=True,
         )
-        rerun_time, again = timed_run(command)
-        print(
-            f"re-run:                    {rerun_time:7.1f} s "
-            f"({len(again['skipped'])} files skipped, {again['entries']} entries read)"
-        )
-        print(f"re-run / clean:            {rerun_time / clean_time:7.1%}")
-        same = documents(killed) == documents(clean)
-        print(f"re-run documents equal the clean run's: {same}")
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"median re-run / clean: {statistics.median(r['ratio'] for r in rows):.1%}")
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=2) + "\n")
 
 
 if __name__ == "__main__":

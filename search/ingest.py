@@ -4,11 +4,13 @@
 ``.gz`` files, detects each file's format (or takes ``--format``), runs the parser,
 separates quoted text, and feeds the threads to the index.
 
-By default the threads go in in batches: a commit after the file that brings the batch
-to ``batch_entries`` entries or to a sixteenth of the run's input bytes (once past
-:data:`MIN_BATCH_BYTES`), and a record of the files committed in the index's
-ledger (:mod:`.ledger`), so that a re-run after a crash or a failed file skips the
-files already in and reads only the rest. A file that fails cancels its batch only;
+By default the threads go in in batches: a commit once the batch holds
+``batch_entries`` entries or a sixteenth of the run's input (once past
+:data:`MIN_BATCH_BYTES`), at the end of a thread, inside a file if need be, and a
+record of what each commit holds in the index's ledger (:mod:`.ledger`): the files all
+in, and of a file cut by a batch's end, how many of its threads are in. A re-run after
+a crash or a failed file skips the files already in, skips the threads already in of a
+file cut short, and reads only the rest. A file that fails cancels its batch only;
 earlier batches stay committed. With ``atomic``, everything goes in one commit: if any
 file fails, nothing is written and the index stays exactly as it was.
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -39,7 +42,7 @@ from typing import Any, BinaryIO
 from .errors import SearchError, SourceFormatError, StrictIngestError, UnknownFormatError
 from .hosts import HostResolver, is_hostless
 from .index import IngestReport, ThreadIndex
-from .ledger import file_key, read_ledger, record_files, recorded_urls
+from .ledger import PARTIAL, file_key, is_partial, read_ledger, record_files, recorded_urls
 from .model import FileSummary, IngestSummary, Thread
 from .quotes import separate_quotes
 from .schema import META_FILE
@@ -50,10 +53,12 @@ from .writer import let_waiters_in
 #: Entries per commit of a batched ingest: a re-run after a crash repeats at most this
 #: many; each commit adds a segment or two to the index.
 DEFAULT_BATCH_ENTRIES = 20_000
-#: A batch also closes once it holds this share of the run's input bytes (the files'
-#: sizes on disk), so that the work a kill loses (the batch in flight) is at most a
-#: sixteenth of the run plus one file, whatever the entries' size, and a run makes at
-#: most 16 commits more than its entries ask for...
+#: A batch also closes once it holds this share of the run's input: at a file's end when
+#: the files it read reach a sixteenth of the input's bytes (their sizes on disk), and
+#: inside a file once it holds the entries a sixteenth of the input gives at the entries
+#: per byte of the files finished so far. So the work a kill loses (the batch in flight)
+#: is about a sixteenth of the run, whatever the files' sizes, and a run makes at most
+#: about 16 commits more than its entries ask for...
 BATCH_SHARE = 16
 #: ...but never for less than this many bytes of input: a commit costs a segment.
 MIN_BATCH_BYTES = 256 * 1024
@@ -74,7 +79,7 @@ class IngestOptions:
     strict: bool = False
     #: One commit for the whole run (all or nothing), no batches, no skipping.
     atomic: bool = False
-    #: Commit after the file that brings the batch to this many entries.
+    #: Commit once the batch holds this many entries (at the end of a thread).
     batch_entries: int = DEFAULT_BATCH_ENTRIES
 
     def fingerprint(self) -> dict[str, Any]:
@@ -248,6 +253,20 @@ def ingest_paths(
     return tally.summary(report.threads, report.entries, skipped=report.skipped)
 
 
+@dataclass
+class _OpenFile:
+    """A file whose threads are being given to the index, across batches if need be."""
+
+    path: Path
+    key: str
+    threads: Iterator[Thread]
+    #: What the ledger records: entries and thread URLs given so far.
+    record: dict[str, Any]
+    #: Threads taken from the parser, host-less ones included.
+    taken: int = 0
+    hostless: bool = False
+
+
 class _BatchedIngest:
     """One batched run: files not in the ledger, a commit every ``batch_entries``."""
 
@@ -264,23 +283,34 @@ class _BatchedIngest:
         fingerprint = options.fingerprint()
         self.keys = {path: file_key(path, fingerprint) for path in files}
         held = read_ledger(index.path, index.whoosh.latest_generation())
-        self.todo = [path for path in files if self.keys[path] not in held]
+        self.skipped = [
+            path
+            for path in files
+            if self.keys[path] in held and not is_partial(held[self.keys[path]])
+        ]
+        self.todo = [path for path in files if path not in self.skipped]
+        # Files a killed run committed in part: their first threads are in.
+        self.resume = {
+            path: held[self.keys[path]][PARTIAL] for path in self.todo if self.keys[path] in held
+        }
         self.sizes = {path: _size(path) for path in self.todo}
         self.batch_bytes = max(MIN_BATCH_BYTES, sum(self.sizes.values()) // BATCH_SHARE)
-        self.skipped = [path for path in files if self.keys[path] in held]
         self.resolver = HostResolver()
         for url in recorded_urls(held[self.keys[path]] for path in self.skipped):
             self.resolver.remember(Thread(id="", title="", url=url))
         self.deferred: list[Thread] = []
         self.held_back: dict[str, dict[str, Any]] = {}  # files with host-less threads
         self.next = 0  # position in todo
+        self.current: _OpenFile | None = None
+        # Bytes and entries of the files finished in this run: entries per input byte.
+        self.done_bytes = self.done_entries = 0
         self.thread_ids: set[str] = set()
         self.entry_ids: set[str] = set()
 
     def run(self) -> IngestReport:
         generation = self.index.whoosh.latest_generation()
-        while self.next < len(self.todo):
-            if generation >= 0 and self.next:
+        while self.current is not None or self.next < len(self.todo):
+            if generation >= 0 and (self.next or self.current):
                 let_waiters_in(self.index.whoosh)
             batch: dict[str, dict[str, Any]] = {}
             part = self.index.ingest(
@@ -309,38 +339,73 @@ class _BatchedIngest:
         if self.progress.on_thread:
             self.progress.on_thread(thread)
 
+    def _entry_budget(self) -> int:
+        """Entries a batch may hold: ``batch_entries``, and once files have been
+        finished, no more than a sixteenth of the input at their entries per byte."""
+        budget = self.options.batch_entries
+        if self.done_bytes:
+            share = self.batch_bytes * self.done_entries // self.done_bytes
+            budget = min(budget, max(1, share))
+        return budget
+
     def _batch(self, batch: dict[str, dict[str, Any]]) -> Iterator[Thread]:
         """The threads of the next files, up to the batch size; ``batch`` gets the
-        records of the files whose threads were all given."""
+        records of the files whose threads were all given, and of a file cut by the
+        batch's end, how many of its threads the batch holds."""
         entries = size = 0
-        total = len(self.files)
-        while (
-            self.next < len(self.todo)
-            and entries < self.options.batch_entries
-            and size < self.batch_bytes
-        ):
-            path = self.todo[self.next]
-            self.next += 1
-            size += self.sizes[path]
-            number = self.files.index(path) + 1
-            record: dict[str, Any] = {"path": str(path), "entries": 0, "urls": []}
-            hostless = False
-            for thread in _parse_file(path, number, total, self.options, self.progress):
+        budget = self._entry_budget()
+        while entries < budget:
+            if self.current is None:
+                if self.next >= len(self.todo) or size >= self.batch_bytes:
+                    break
+                self.current = self._open(self.todo[self.next])
+                size += self.sizes[self.current.path]
+                self.next += 1
+            current = self.current
+            for thread in current.threads:
+                current.taken += 1
                 if is_hostless(thread):
                     self.deferred.append(thread)
-                    hostless = True
+                    current.hostless = True
                     continue
-                self.resolver.remember(thread)
-                if thread.url:
-                    record["urls"].append(thread.url)
-                record["entries"] += len(thread.entries)
+                self._remember(current, thread)
                 entries += len(thread.entries)
                 self.tally.count(thread)
                 yield thread
-            (self.held_back if hostless else batch)[self.keys[path]] = record
-        if self.next >= len(self.todo):
+                if entries >= budget:
+                    break
+            else:
+                (self.held_back if current.hostless else batch)[current.key] = current.record
+                self.done_bytes += self.sizes[current.path]
+                self.done_entries += current.record["entries"]
+                self.current = None
+                continue
+            if not current.hostless:  # a re-run may skip the threads given so far
+                batch[current.key] = {
+                    **current.record,
+                    "urls": list(current.record["urls"]),
+                    PARTIAL: current.taken,
+                }
+        if self.current is None and self.next >= len(self.todo):
             yield from self._resolved_deferred()
             batch.update(self.held_back)
+
+    def _open(self, path: Path) -> _OpenFile:
+        """Start reading a file; past the threads a killed run committed, if any."""
+        number = self.files.index(path) + 1
+        threads = _parse_file(path, number, len(self.files), self.options, self.progress)
+        record: dict[str, Any] = {"path": str(path), "entries": 0, "urls": []}
+        opened = _OpenFile(path, self.keys[path], threads, record)
+        for thread in itertools.islice(threads, self.resume.get(path, 0)):
+            opened.taken += 1
+            self._remember(opened, thread)
+        return opened
+
+    def _remember(self, opened: _OpenFile, thread: Thread) -> None:
+        self.resolver.remember(thread)
+        if thread.url:
+            opened.record["urls"].append(thread.url)
+        opened.record["entries"] += len(thread.entries)
 
     def _resolved_deferred(self) -> Iterator[Thread]:
         for thread in self.deferred:

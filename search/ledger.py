@@ -3,6 +3,9 @@
 A batched ingest (see :mod:`.ingest`) commits every few thousand entries. After each
 commit it records, in ``ingested.json`` beside the index, a key for every file whose
 threads are all in that commit or an earlier one, and the generation the commit made.
+A file that a commit holds in part (a batch may end inside a file) is recorded with
+how many of its threads, in the order its parser gives them, are in: a re-run parses it
+again, skips those threads and indexes the rest.
 A key is the SHA-256 of the file's bytes, its resolved path and the ingest options
 that shape its threads, so a changed file, a moved one or other options mean a new key.
 
@@ -26,6 +29,8 @@ from typing import Any
 
 LEDGER_FILE = "ingested.json"
 LEDGER_VERSION = 1
+#: In the record of a file held in part: the threads of it that are in.
+PARTIAL = "partial_threads"
 _CHUNK = 1 << 20
 
 
@@ -75,6 +80,11 @@ def record_files(
         os.replace(temporary, directory / LEDGER_FILE)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def is_partial(record: Mapping[str, Any]) -> bool:
+    """Whether a file's record says only its first threads are in."""
+    return isinstance(record.get(PARTIAL), int)
 
 
 def recorded_urls(records: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -27,8 +27,8 @@ import whoosh.index
 from threadsearch import SearchRequest, search
 from threadsearch.errors import IndexWriteError
 from threadsearch.index import open_index
-from threadsearch.ingest import IngestOptions, ingest_paths
-from threadsearch.ledger import LEDGER_FILE
+from threadsearch.ingest import IngestOptions, Progress, ingest_paths
+from threadsearch.ledger import LEDGER_FILE, PARTIAL
 from whoosh.filedb.filestore import FileStorage
 
 from tests.conftest import CORPORA, DATA, ROOT, SEED
@@ -93,9 +93,10 @@ def test_batched_ingest_commits_every_batch_and_records_each_file(
         again = ingest_paths(index, list(months), IngestOptions(batch_entries=BATCH))
         generation_again = index.whoosh.latest_generation()
     ledger = json.loads((directory / LEDGER_FILE).read_text())
-    # A batch closes after the file that takes it to 100 entries or more: 92 + 36,
-    # 47 + 41 + 38, 40.
+    # A batch closes at the end of the thread that takes it to 100 entries, inside a
+    # file if need be: 294 entries in threads of at most a few make three commits.
     assert generation == ledger["generation"] == 3
+    assert not any(PARTIAL in record for record in ledger["files"].values())
     assert report.entries == MESSAGES
     assert sorted(record["path"] for record in ledger["files"].values()) == sorted(map(str, months))
     assert sum(record["entries"] for record in ledger["files"].values()) == MESSAGES
@@ -107,16 +108,78 @@ def test_a_batch_closes_at_a_sixteenth_of_the_input_bytes(
     months: list[Path], clean_run: dict[str, Any], tmp_path: Path, monkeypatch: Any
 ) -> None:
     # The months are 150,845 bytes: a sixteenth (9,427) is less than any of them, so
-    # with no floor every file is a commit of its own, whatever --batch-entries says.
+    # with no floor the first file is a commit of its own, and every later batch holds
+    # the entries a sixteenth of the input gives at the entries per byte of the files
+    # finished so far (15 to 18), cut inside files at a thread's end, whatever
+    # --batch-entries says.
     import threadsearch.ingest
 
     monkeypatch.setattr(threadsearch.ingest, "MIN_BATCH_BYTES", 0)
     directory = tmp_path / "index"
+    per_commit: dict[int, int] = {}
+    threads: list[int] = []
     with open_index(directory, create=True) as index:
-        ingest_paths(index, list(months), IngestOptions(batch_entries=100_000))
+
+        def count(thread: Any) -> None:
+            generation = index.whoosh.latest_generation() + 1  # the commit it goes in
+            per_commit[generation] = per_commit.get(generation, 0) + len(thread.entries)
+            threads.append(len(thread.entries))
+
+        ingest_paths(
+            index, list(months), IngestOptions(batch_entries=100_000), Progress(on_thread=count)
+        )
         generation = index.whoosh.latest_generation()
-    assert sum(month.stat().st_size for month in months) == 150_845
-    assert generation == json.loads((directory / LEDGER_FILE).read_text())["generation"] == 6
+    sizes = [month.stat().st_size for month in months]
+    assert sum(sizes) == 150_845
+    counts = [len(SEPARATOR.findall(gzip.decompress(m.read_bytes()))) for m in months]
+    budgets = [
+        150_845 // 16 * sum(counts[: n + 1]) // sum(sizes[: n + 1]) for n in range(len(months))
+    ]
+    low, high = min(budgets), max(budgets) + max(threads)
+    batches = [per_commit[g] for g in sorted(per_commit)]
+    assert batches[0] == counts[0]
+    assert all(low <= size < high for size in batches[1:-1])
+    assert 0 < batches[-1] < high
+    assert sum(batches) == MESSAGES
+    assert generation == json.loads((directory / LEDGER_FILE).read_text())["generation"]
+    assert generation == len(batches)
+    assert documents(directory) == clean_run
+
+
+class _Stop(Exception):
+    """Raised from a progress callback: the batch in flight fails."""
+
+
+def test_a_rerun_skips_the_threads_a_batch_cut_inside_a_file_committed(
+    months: list[Path], clean_run: dict[str, Any], tmp_path: Path
+) -> None:
+    # Batches of 100: the first ends inside the second file (92 + 36 entries). The
+    # second batch fails at its 50th entry: the first stays committed, its ledger
+    # naming the first file whole and the second in part.
+    directory = tmp_path / "index"
+    given = 0
+
+    def fail_in_the_second_batch(thread: Any) -> None:
+        nonlocal given
+        given += len(thread.entries)
+        if given >= BATCH + 50:
+            raise _Stop
+
+    options = IngestOptions(batch_entries=BATCH)
+    with open_index(directory, create=True) as index:
+        with pytest.raises(_Stop):
+            ingest_paths(index, list(months), options, Progress(on_thread=fail_in_the_second_batch))
+        first_batch = index.whoosh.doc_count()
+        ledger = json.loads((directory / LEDGER_FILE).read_text())
+        again = ingest_paths(index, list(months), options)
+    records = {Path(record["path"]).name: record for record in ledger["files"].values()}
+    assert sorted(records) == MONTHS[:2]
+    assert PARTIAL not in records[MONTHS[0]]
+    assert records[MONTHS[1]][PARTIAL] > 0
+    assert records[MONTHS[0]]["entries"] + records[MONTHS[1]]["entries"] == first_batch
+    assert BATCH <= first_batch < BATCH + 50
+    assert again.skipped == [str(months[0])]
+    assert again.entries == MESSAGES - first_batch
     assert documents(directory) == clean_run
 
 

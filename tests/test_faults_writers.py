@@ -24,9 +24,10 @@ from tests.test_faults_ingest import CLI, MESSAGES, _SegmentWatch
 from tests.test_faults_ingest import months as months  # noqa: F401  (a fixture)
 
 SEED_ENTRIES = 27
-#: Entries in the seed index after each commit of the months in batches of 100:
-#: 92 + 36, then 47 + 41 + 38, then 40 messages.
-COMMITTED = [SEED_ENTRIES, SEED_ENTRIES + 128, SEED_ENTRIES + 254, SEED_ENTRIES + MESSAGES]
+#: Entries in the seed index after each commit of the months in batches of 100: a
+#: batch closes at the first thread's end at or past 100 entries, inside a file if it
+#: must; the months' threads happen to end at 100 and 200, and 94 are left.
+COMMITTED = [SEED_ENTRIES, SEED_ENTRIES + 100, SEED_ENTRIES + 200, SEED_ENTRIES + MESSAGES]
 
 
 @pytest.fixture
