@@ -154,7 +154,8 @@ def ingest(
     The format of each file is detected from its content: text (scraped blog pages),
     wxr (WordPress), disqus, feed (RSS/Atom comment feeds), html (saved pages), mail
     (mbox and pipermail), jsonl (threadsearch's own), stackexchange (Posts.xml).
-    Re-ingesting a file replaces its entries. Files go in in batches, a commit every
+    Re-ingesting a file updates its entries (merged with the copies the index holds,
+    by the README's "Merging sources" rules). Files go in in batches, a commit every
     --batch-entries entries (or sixteenth of the input), and the index records which
     files (and which threads of a file cut by a batch) it holds: a run that is killed
     or fails at a file keeps the batches committed before, and the same command run

@@ -11,11 +11,11 @@ index exactly as it was.
 Batches are turned into segments by worker processes (one per core, two at most) while
 this process goes on reading the sources, so parsing and indexing overlap.
 
-The same entry can arrive twice in one run (a comment in a saved page and in the
-post's feed, a message archived in two months). An earlier copy still in the batch
-being collected is replaced in memory; one already written is read back from its
-segment, deleted there, and merged with the later one by the rules of
-:mod:`threadsearch.merge`.
+The same entry can arrive twice (a comment in a saved page and in the post's feed, a
+message archived in two months), in one run or in two. An earlier copy still in the
+batch being collected is replaced in memory; one already written is read back from its
+segment, or from the index when an earlier commit holds it, deleted there, and merged
+with the later one by the rules of :mod:`threadsearch.merge`.
 """
 
 from __future__ import annotations
@@ -39,14 +39,19 @@ from .analysis import LangText
 from .errors import IndexBusyError
 from .merge import merge_documents
 from .schema import (
+    AUTHOR,
     BODY,
     ID_FIELD,
+    KIND,
     LANG,
     PAIR_FIELDS,
+    QUOTED,
     SPELL,
+    THREAD,
     TIME_TEXT,
     TIMESTAMP,
     TITLE,
+    title_text,
     to_index_time,
 )
 
@@ -220,11 +225,33 @@ class BatchWriter:
                 self._where[entry_id] = (current, slot, thread_size)
                 return
         elif self._replace_existing:
-            self._main.delete_by_term(ID_FIELD, entry_id)
+            committed = self._take_committed(entry_id)
+            if committed is not None:
+                old, old_size = committed
+                doc = merge_documents(old, doc, old_size=old_size, new_size=thread_size)
+                thread_size = max(thread_size, old_size)
         self._where[entry_id] = (current, len(self._docs), thread_size)
         self._docs.append(doc)
         if len(self._docs) >= BATCH_DOCUMENTS:
             self._send(last=False)
+
+    def _take_committed(self, entry_id: str) -> tuple[dict[str, Any], int] | None:
+        """An entry an earlier commit holds, deleted, and the entries of its thread then.
+
+        The copy is merged with the new one as a copy in this commit would be, so what an
+        ingest gives does not depend on where its batches (or the runs of a command
+        killed and run again) were cut.
+        """
+        searcher = self._main.searcher()  # the writer keeps one until it ends
+        found = list(searcher.document_numbers(**{ID_FIELD: entry_id}))
+        if not found:
+            return None
+        old = dict(searcher.stored_fields(found[-1]))
+        thread_id = old.get(THREAD)
+        size = sum(1 for _ in searcher.document_numbers(**{THREAD: thread_id})) if thread_id else 1
+        for docnum in found:
+            self._main.delete_document(docnum)
+        return _as_added(old), size
 
     def _take_back(self, batch: int, slot: int) -> dict[str, Any]:
         """Read an entry back from a written batch's segment and delete it there."""
@@ -235,7 +262,7 @@ class BatchWriter:
         finally:
             reader.close()
         segment.delete_document(slot)
-        return old | _indexed_only(old)
+        return _as_added(old)
 
     def _send(self, *, last: bool) -> None:
         docs, self._docs = self._docs, []
@@ -284,16 +311,24 @@ def _worker_context() -> Any:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _indexed_only(stored: dict[str, Any]) -> dict[str, Any]:
-    """Fields that are indexed but not stored, rebuilt from stored ones for a re-add."""
-    rebuilt: dict[str, Any] = {
-        SPELL: " ".join(filter(None, (stored.get(TITLE), stored.get(BODY)))),
-        # A merge may keep this copy's text: its word pairs go with it.
-        **{
-            pairs: LangText(stored.get(name) or "", stored.get(LANG))
-            for name, pairs in PAIR_FIELDS.items()
-        },
-    }
+def _as_added(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored document in the form :func:`~.schema.entry_document` gives, for a re-add.
+
+    The text fields are stored as the source gave them and indexed as
+    :class:`~.analysis.LangText` in the entry's language (a pingback's title as its
+    author); the fields only indexed are rebuilt from the stored ones.
+    """
+    lang = stored.get(LANG)
+    title = stored.get(TITLE) or ""
+    searchable = title_text(title, str(stored.get(KIND) or ""), stored.get(AUTHOR))
+    texts = {TITLE: searchable, BODY: stored.get(BODY) or "", QUOTED: stored.get(QUOTED) or ""}
+    doc = dict(stored)
+    for name, text in texts.items():
+        doc[name] = LangText(text, lang)
+        doc[f"_stored_{name}"] = title if name == TITLE else text
+    for name, pairs in PAIR_FIELDS.items():
+        doc[pairs] = LangText(texts[name], lang)
+    doc[SPELL] = LangText(" ".join(filter(None, (searchable, texts[BODY]))), lang)
     if stored.get(TIME_TEXT):
-        rebuilt[TIMESTAMP] = to_index_time(datetime.fromisoformat(stored[TIME_TEXT]))
-    return rebuilt
+        doc[TIMESTAMP] = to_index_time(datetime.fromisoformat(stored[TIME_TEXT]))
+    return doc

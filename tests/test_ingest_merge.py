@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import whoosh.index
 from threadsearch import get_thread, ingest_paths, open_index, search
 from threadsearch.merge import MERGE_RULES, merge_documents
 from threadsearch.model import (
@@ -15,6 +16,7 @@ from threadsearch.model import (
     entry_id_for,
     thread_id_for,
 )
+from threadsearch.schema import INDEX_NAME
 
 from tests.conftest import DATA
 
@@ -52,6 +54,12 @@ def test_order_of_files_does_not_matter(tmp_path: Path) -> None:
             ingest_paths(index, list(files))
             counts.append(get_thread(index, CISCO).entry_count)
     assert counts == [39, 39]
+
+
+def _stored(directory: Path) -> dict[str, dict[str, object]]:
+    ix = whoosh.index.open_dir(str(directory), indexname=INDEX_NAME)
+    with ix.searcher() as searcher:
+        return {doc["id"]: dict(doc) for doc in searcher.documents()}
 
 
 # --- the merge rule table (threadsearch.merge.MERGE_RULES), one test per rule ----------
@@ -148,3 +156,34 @@ def test_merge_rules_are_the_readmes_table() -> None:
     assert [row.split("`")[1] for row in rows] == [rule.name for rule in MERGE_RULES]
     for row, rule in zip(rows, MERGE_RULES, strict=True):
         assert rule.rule in row
+
+
+def test_a_copy_an_earlier_ingest_holds_is_merged_as_in_one_ingest(tmp_path: Path) -> None:
+    # One ingest of both reads the page last (its links name no host, so it waits for
+    # the feed's URL). The same files in two ingests, feed first, give exactly those
+    # documents: the copy in the index is merged by the table, not replaced. Page first,
+    # only what no rule decides differs: the later copy's source file and language.
+    with open_index(tmp_path / "together", create=True) as index:
+        ingest_paths(index, list(HARBOUR_FILES))
+    together = _stored(tmp_path / "together")
+    assert len(together) == 4  # the post, two comments and a pingback
+    for name, files in (("feed first", HARBOUR_FILES), ("page first", HARBOUR_FILES[::-1])):
+        with open_index(tmp_path / name, create=True) as index:
+            for path in files:
+                ingest_paths(index, [path])
+            entries = {
+                e.id.removeprefix(HARBOUR + "-"): e for e in get_thread(index, HARBOUR).entries
+            }
+        assert entries["11"].timestamp == datetime(2012, 6, 1, 7, 0, tzinfo=timezone.utc)
+        assert (entries["13"].kind, entries["12"].parent_id) == ("pingback", entries["11"].id)
+        apart = _stored(tmp_path / name)
+        differ = {
+            (entry, field)
+            for entry, doc in together.items()
+            for field in doc.keys() | apart[entry].keys()
+            if doc.get(field) != apart[entry].get(field)
+        }
+        if name == "feed first":
+            assert differ == set()
+        else:
+            assert {field for _, field in differ} == {"source", "lang"}
