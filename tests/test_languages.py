@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from threadsearch import SearchRequest, ThreadIndex, ingest_paths, open_index, search
+from threadsearch.analysis import DETECTED_LANGUAGES, _detector, detect_language
 from threadsearch.export import iter_index_threads
 from threadsearch.model import Entry
 
@@ -285,3 +286,15 @@ def _body_of(index: ThreadIndex, entry_id: str) -> str:
     from threadsearch import get_entry
 
     return get_entry(index, entry_id).body
+
+
+def test_the_detector_holds_only_its_restricted_model() -> None:
+    # py3langid's set_languages keeps the whole model (27 MB per process) beside the
+    # restricted one for a reset; the detector drops it through py3langid's private
+    # slot. A py3langid that renames the slot must fail here, not grow every worker.
+    detector = _detector()
+    assert "_full_model" in type(detector).__slots__
+    assert detector._full_model is None
+    assert set(detector.nb_classes) == set(DETECTED_LANGUAGES)  # sr comes twice
+    assert detector.nb_ptc.nbytes == 8_804_664
+    assert detect_language("Das Wetter ist heute schön, und wir gehen an den Strand.") == "de"
