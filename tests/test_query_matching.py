@@ -8,11 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from threadsearch import SearchRequest, ThreadIndex, ingest_paths, open_index, search
+from threadsearch.ingest import IngestOptions
 from threadsearch.query.columns import columns_for
 from threadsearch.query.engine import query_langs
 from threadsearch.query.matching import postings_for, query_mask
 from threadsearch.query.parse import build_parser, parse_query
 from threadsearch.query.scoring import Scorer, ScoringCache, top_documents
+from threadsearch.query.sites import TermSites
+from threadsearch.query.sites import idf as term_idf
 from threadsearch.schema import AUTHOR, KIND, THREAD, TIMESTAMP, build_schema
 from whoosh import query as wq
 from whoosh.sorting import FieldFacet
@@ -45,8 +48,10 @@ def parse(index: ThreadIndex, text: str) -> wq.Query:
 def mixed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThreadIndex]:
     index = open_index(tmp_path_factory.mktemp("mixed"), create=True)
     ingest_paths(index, [SEED, DATA / "wxr" / "timothyfitz-wordpresscom-2009-2012.wxr.xml"])
-    # A second commit, so the index has two segments and deletions to skip.
-    ingest_paths(index, [SEED])
+    # A second commit, so the index has two segments and deletions to skip (atomic: a
+    # batched ingest would skip the file its ledger says is in).
+    ingest_paths(index, [SEED], IngestOptions(atomic=True))
+    assert len(index.searcher().leaf_searchers()) == 2
     yield index
     index.close()
 
@@ -152,3 +157,28 @@ def test_two_word_phrase_as_pair_term_matches_what_the_phrase_matches(
 
 def _walk(q: wq.Query) -> list[wq.Query]:
     return [q, *(sub for child in q.children() for sub in _walk(child))]
+
+
+def test_term_sites_name_the_segments_whoosh_finds_the_term_in(mixed: ThreadIndex) -> None:
+    # Every term of every query above, in every field it is on: the segments the sites
+    # name, the document frequency and the idf are exactly Whoosh's, including a term
+    # only deleted documents hold and a term no segment holds.
+    searcher = mixed.searcher()
+    reader = searcher.reader()
+    leaves = searcher.leaf_searchers()
+    assert len(leaves) == 2
+    sites = TermSites()
+    terms = {
+        (leaf.fieldname, searcher.schema[leaf.fieldname].to_bytes(leaf.text))
+        for text in QUERIES
+        for leaf in _walk(parse(mixed, text))
+        if type(leaf) is wq.Term
+    } | {("body", b"nowhere-at-all"), ("kind", b"post")}
+    assert len(terms) > 40
+    for field, term in terms:
+        found = sites.get(searcher, field, term)
+        holding = tuple(n for n, (leaf, _) in enumerate(leaves) if (field, term) in leaf.reader())
+        assert found.leaves == holding
+        assert found.doc_frequency == reader.doc_frequency(field, term)
+        assert term_idf(searcher, found) == searcher.idf(field, term)
+        assert sites.get(searcher, field, term) is found  # asked once

@@ -87,6 +87,7 @@ from .lru import LruCache
 from .matching import postings_for, query_mask
 from .parse import QueryUnit, parse_query, query_units
 from .scoring import Scorer, ScoringCache, top_documents
+from .sites import term_sites_for
 from .snippets import highlight
 
 SORTS = ("relevance", "newest", "oldest")
@@ -225,7 +226,8 @@ def _search(
     bound_fuzzy(q, limits)
     matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
-    scoring = index.cache("scoring", lambda _: ScoringCache(columns.doc_count))
+    sites = term_sites_for(index)
+    scoring = index.cache("scoring", lambda _: ScoringCache(columns.doc_count, sites))
     scorer = Scorer(searcher, scoring, columns.doc_count)
     selected = matched & combine(columns, filters)
     plan = _Plan(request, q, columns, matched, filters, selected, scorer, budget)

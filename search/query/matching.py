@@ -24,6 +24,7 @@ from ..schema import TIMESTAMP
 from .columns import NO_TIME, CachingIndex, Columns, posting_ids
 from .filters import Mask
 from .lru import ArrayCache
+from .sites import TermSites, term_bytes, term_sites_for
 
 #: Bytes of posting lists kept per index generation and process.
 POSTING_CACHE_BYTES = 64 << 20
@@ -36,29 +37,32 @@ class PostingCache:
     own searcher (Whoosh searchers share file positions, so never across threads).
     """
 
-    def __init__(self, doc_count: int) -> None:
+    def __init__(self, doc_count: int, sites: TermSites | None = None) -> None:
         self._doc_count = doc_count
         self._ids: ArrayCache[NDArray[np.int32]] = ArrayCache(POSTING_CACHE_BYTES)
+        self._sites = sites if sites is not None else TermSites()
 
     def ids(self, searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
-        return self._ids.get((field, text), lambda: _read(searcher, field, text))
+        return self._ids.get((field, text), lambda: self._read(searcher, field, text))
+
+    def _read(self, searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
+        if field not in searcher.schema:
+            return np.empty(0, dtype=np.int32)
+        term = term_bytes(searcher, field, text)
+        leaves = searcher.leaf_searchers()
+        parts = [
+            posting_ids(leaves[number][0].reader(), field, term) + leaves[number][1]
+            for number in self._sites.get(searcher, field, term).leaves
+        ]
+        if not parts:
+            return np.empty(0, dtype=np.int32)
+        return np.concatenate(parts).astype(np.int32)
 
     def mask(self, searcher: Searcher, field: str, text: Any) -> Mask:
         """A fresh mask of the documents holding the term (the caller may modify it)."""
         mask = np.zeros(self._doc_count, dtype=bool)
         mask[self.ids(searcher, field, text)] = True
         return mask
-
-
-def _read(searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
-    parts = [
-        posting_ids(leaf.reader(), field, text) + offset
-        for leaf, offset in searcher.leaf_searchers()
-        if (field, text) in leaf.reader()
-    ]
-    if not parts:
-        return np.empty(0, dtype=np.int32)
-    return np.concatenate(parts).astype(np.int32)
 
 
 class Postings:
@@ -78,7 +82,8 @@ class Postings:
 def postings_for(index: CachingIndex, columns: Columns) -> Postings:
     """The posting cache of the read's generation (``index`` is a ``ThreadIndex`` or
     a ``Snapshot``), bound to the read's searcher."""
-    cache: PostingCache = index.cache("postings", lambda _: PostingCache(columns.doc_count))
+    sites = term_sites_for(index)
+    cache: PostingCache = index.cache("postings", lambda _: PostingCache(columns.doc_count, sites))
     return Postings(cache, index.searcher())
 
 

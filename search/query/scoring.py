@@ -29,6 +29,8 @@ from whoosh.util.numeric import byte_to_length
 
 from .filters import Mask
 from .lru import ArrayCache
+from .sites import TermSites
+from .sites import idf as term_idf
 
 Scores = NDArray[np.float64]
 #: Bytes of posting lists (ids and weights) kept per generation and process.
@@ -43,16 +45,32 @@ class ScoringCache:
     own searcher, passed in (Whoosh searchers share file positions).
     """
 
-    def __init__(self, doc_count: int) -> None:
+    def __init__(self, doc_count: int, sites: TermSites | None = None) -> None:
         self._doc_count = doc_count
         self._terms: ArrayCache[tuple[NDArray[np.int32], Scores]] = ArrayCache(TERM_CACHE_BYTES)
         self._lengths: dict[str, Scores] = {}
+        self.sites = sites if sites is not None else TermSites()
 
     def postings(
         self, searcher: Searcher, field: str, text: bytes
     ) -> tuple[NDArray[np.int32], Scores]:
         """The documents holding a term and the term's weight in each."""
-        return self._terms.get((field, text), lambda: _read_term(searcher, field, text))
+        return self._terms.get((field, text), lambda: self._read_term(searcher, field, text))
+
+    def _read_term(
+        self, searcher: Searcher, field: str, text: bytes
+    ) -> tuple[NDArray[np.int32], Scores]:
+        ids: list[NDArray[np.int64]] = []
+        weights: list[Scores] = []
+        leaves = searcher.leaf_searchers()
+        for number in self.sites.get(searcher, field, text).leaves:
+            leaf, offset = leaves[number]
+            leaf_ids, leaf_weights = _read_postings(leaf.reader().postings(field, text))
+            ids.append(leaf_ids + offset)
+            weights.append(leaf_weights)
+        if not ids:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
+        return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
     def lengths(self, searcher: Searcher, field: str) -> Scores:
         found = self._lengths.get(field)
@@ -63,20 +81,6 @@ class ScoringCache:
             # Two threads may both read a field; either array is right.
             found = self._lengths.setdefault(field, found)
         return found
-
-
-def _read_term(searcher: Searcher, field: str, text: bytes) -> tuple[NDArray[np.int32], Scores]:
-    ids: list[NDArray[np.int64]] = []
-    weights: list[Scores] = []
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        if (field, text) in reader:
-            leaf_ids, leaf_weights = _read_postings(reader.postings(field, text))
-            ids.append(leaf_ids + offset)
-            weights.append(leaf_weights)
-    if not ids:
-        return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
-    return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
 
 def _read_postings(matcher: Any) -> tuple[NDArray[np.int64], Scores]:
@@ -188,7 +192,7 @@ class Scorer:
         assert weighting is not None
         b = weighting._field_B.get(field, weighting.B)
         k1 = weighting.K1
-        idf = searcher.idf(field, text)
+        idf = term_idf(searcher, self._cache.sites.get(searcher, field, text))
         avg = searcher.avg_field_length(field) or 1
         lengths = self._cache.lengths(searcher, field)[ids]
         term = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avg)))
