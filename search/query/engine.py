@@ -86,8 +86,7 @@ from .lookup import lookup_for
 from .lru import LruCache
 from .matching import postings_for, query_mask
 from .parse import QueryUnit, parse_query, query_units
-from .scoring import Scorer, ScoringCache, top_documents
-from .sites import term_sites_for
+from .scoring import Scorer, scoring_for, top_documents
 from .snippets import highlight
 
 SORTS = ("relevance", "newest", "oldest")
@@ -226,8 +225,7 @@ def _search(
     bound_fuzzy(q, limits)
     matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
-    sites = term_sites_for(index)
-    scoring = index.cache("scoring", lambda _: ScoringCache(columns.doc_count, sites))
+    scoring = scoring_for(index, columns)
     scorer = Scorer(searcher, scoring, columns.doc_count)
     selected = matched & combine(columns, filters)
     plan = _Plan(request, q, columns, matched, filters, selected, scorer, budget)

@@ -24,6 +24,7 @@ from ..schema import TIMESTAMP
 from .columns import NO_TIME, CachingIndex, Columns, posting_ids
 from .filters import Mask
 from .lru import ArrayCache
+from .scoring import ScoringCache, scoring_for
 from .sites import TermSites, term_bytes, term_sites_for
 
 #: Bytes of posting lists kept per index generation and process.
@@ -37,10 +38,14 @@ class PostingCache:
     own searcher (Whoosh searchers share file positions, so never across threads).
     """
 
-    def __init__(self, doc_count: int, sites: TermSites | None = None) -> None:
+    def __init__(
+        self, doc_count: int, sites: TermSites | None = None, scoring: ScoringCache | None = None
+    ) -> None:
         self._doc_count = doc_count
         self._ids: ArrayCache[NDArray[np.int32]] = ArrayCache(POSTING_CACHE_BYTES)
         self._sites = sites if sites is not None else TermSites()
+        # A scorable term's ids come with its weights: read once for both.
+        self._scoring = scoring
 
     def ids(self, searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
         return self._ids.get((field, text), lambda: self._read(searcher, field, text))
@@ -49,6 +54,8 @@ class PostingCache:
         if field not in searcher.schema:
             return np.empty(0, dtype=np.int32)
         term = term_bytes(searcher, field, text)
+        if self._scoring is not None and searcher.schema[field].scorable:
+            return self._scoring.postings(searcher, field, term)[0]
         leaves = searcher.leaf_searchers()
         parts = [
             posting_ids(leaves[number][0].reader(), field, term) + leaves[number][1]
@@ -83,7 +90,10 @@ def postings_for(index: CachingIndex, columns: Columns) -> Postings:
     """The posting cache of the read's generation (``index`` is a ``ThreadIndex`` or
     a ``Snapshot``), bound to the read's searcher."""
     sites = term_sites_for(index)
-    cache: PostingCache = index.cache("postings", lambda _: PostingCache(columns.doc_count, sites))
+    scoring = scoring_for(index, columns)
+    cache: PostingCache = index.cache(
+        "postings", lambda _: PostingCache(columns.doc_count, sites, scoring)
+    )
     return Postings(cache, index.searcher())
 
 

@@ -27,9 +27,10 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from .columns import CachingIndex, Columns
 from .filters import Mask
 from .lru import ArrayCache
-from .sites import TermSites
+from .sites import TermSites, term_sites_for
 from .sites import idf as term_idf
 
 Scores = NDArray[np.float64]
@@ -121,6 +122,14 @@ def _read_lengths(reader: Any, field: str, out: Scores, offset: int) -> None:
     else:
         codes = np.fromiter((column[d] for d in range(count)), dtype=np.uint8, count=count)
     out[offset : offset + count] = _BYTE_TO_LENGTH[codes]
+
+
+def scoring_for(index: CachingIndex, columns: Columns) -> ScoringCache:
+    """The scoring cache of the read's generation (``index`` is a ``ThreadIndex`` or a
+    ``Snapshot``)."""
+    sites = term_sites_for(index)
+    cache: ScoringCache = index.cache("scoring", lambda _: ScoringCache(columns.doc_count, sites))
+    return cache
 
 
 class Scorer:
