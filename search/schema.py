@@ -217,6 +217,25 @@ def title_text(title: str | None, kind: str, author: str | None) -> str:
     return ""
 
 
+def text_fields(
+    title: str, searchable: str, body: str, quoted: str, lang: str | None
+) -> dict[str, Any]:
+    """The text fields of an entry's document: each indexed as
+    :class:`~.analysis.LangText` in ``lang`` and stored as given (the title field
+    indexes ``searchable``, see :func:`title_text`), and the fields only indexed."""
+    return {
+        TITLE: LangText(searchable, lang),
+        f"_stored_{TITLE}": title,
+        BODY: LangText(body, lang),
+        f"_stored_{BODY}": body,
+        QUOTED: LangText(quoted, lang),
+        f"_stored_{QUOTED}": quoted,
+        SPELL: LangText(" ".join(filter(None, (searchable, body))), lang),
+        TITLE_PAIRS: LangText(searchable, lang),
+        BODY_PAIRS: LangText(body, lang),
+    }
+
+
 def entry_document(thread: Thread, entry: Entry, lang: str | None = None) -> dict[str, Any]:
     """The Whoosh document for one entry of a thread, its text analyzed as ``lang``.
 
@@ -233,15 +252,7 @@ def entry_document(thread: Thread, entry: Entry, lang: str | None = None) -> dic
         DECLARED: thread.declared_count,
         KIND: entry.kind,
         POSITION: entry.position,
-        TITLE: LangText(title, lang),
-        f"_stored_{TITLE}": entry.title or "",
-        BODY: LangText(entry.body, lang),
-        f"_stored_{BODY}": entry.body,
-        QUOTED: LangText(entry.quoted, lang),
-        f"_stored_{QUOTED}": entry.quoted,
-        SPELL: LangText(" ".join(filter(None, (title, entry.body))), lang),
-        TITLE_PAIRS: LangText(title, lang),
-        BODY_PAIRS: LangText(entry.body, lang),
+        **text_fields(entry.title or "", title, entry.body, entry.quoted, lang),
         DEPTH: entry.depth,
         URL: entry.url,
         AUTHOR_URL: entry.author_url,

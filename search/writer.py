@@ -35,7 +35,6 @@ from typing import Any
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
-from .analysis import LangText
 from .errors import IndexBusyError
 from .merge import merge_documents
 from .schema import (
@@ -44,13 +43,12 @@ from .schema import (
     ID_FIELD,
     KIND,
     LANG,
-    PAIR_FIELDS,
     QUOTED,
-    SPELL,
     THREAD,
     TIME_TEXT,
     TIMESTAMP,
     TITLE,
+    text_fields,
     title_text,
     to_index_time,
 )
@@ -312,23 +310,12 @@ def _worker_context() -> Any:
 
 
 def _as_added(stored: dict[str, Any]) -> dict[str, Any]:
-    """A stored document in the form :func:`~.schema.entry_document` gives, for a re-add.
-
-    The text fields are stored as the source gave them and indexed as
-    :class:`~.analysis.LangText` in the entry's language (a pingback's title as its
-    author); the fields only indexed are rebuilt from the stored ones.
-    """
-    lang = stored.get(LANG)
+    """A stored document in the form :func:`~.schema.entry_document` gives, for a re-add:
+    its text fields rebuilt from the stored text by :func:`~.schema.text_fields`."""
     title = stored.get(TITLE) or ""
     searchable = title_text(title, str(stored.get(KIND) or ""), stored.get(AUTHOR))
-    texts = {TITLE: searchable, BODY: stored.get(BODY) or "", QUOTED: stored.get(QUOTED) or ""}
-    doc = dict(stored)
-    for name, text in texts.items():
-        doc[name] = LangText(text, lang)
-        doc[f"_stored_{name}"] = title if name == TITLE else text
-    for name, pairs in PAIR_FIELDS.items():
-        doc[pairs] = LangText(texts[name], lang)
-    doc[SPELL] = LangText(" ".join(filter(None, (searchable, texts[BODY]))), lang)
+    body, quoted = stored.get(BODY) or "", stored.get(QUOTED) or ""
+    doc = stored | text_fields(title, searchable, body, quoted, stored.get(LANG))
     if stored.get(TIME_TEXT):
         doc[TIMESTAMP] = to_index_time(datetime.fromisoformat(stored[TIME_TEXT]))
     return doc

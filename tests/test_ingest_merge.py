@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-import whoosh.index
 from threadsearch import get_thread, ingest_paths, open_index, search
 from threadsearch.merge import MERGE_RULES, merge_documents
 from threadsearch.model import (
@@ -16,9 +15,9 @@ from threadsearch.model import (
     entry_id_for,
     thread_id_for,
 )
-from threadsearch.schema import INDEX_NAME
 
 from tests.conftest import DATA
+from tests.test_faults_ingest import documents
 
 CISCO = thread_id_for(canonical_url("https://whizzy.org/2017/02/23/cisco-7941-asterisk-and-sip/"))
 WHIZZY = [
@@ -54,12 +53,6 @@ def test_order_of_files_does_not_matter(tmp_path: Path) -> None:
             ingest_paths(index, list(files))
             counts.append(get_thread(index, CISCO).entry_count)
     assert counts == [39, 39]
-
-
-def _stored(directory: Path) -> dict[str, dict[str, object]]:
-    ix = whoosh.index.open_dir(str(directory), indexname=INDEX_NAME)
-    with ix.searcher() as searcher:
-        return {doc["id"]: dict(doc) for doc in searcher.documents()}
 
 
 # --- the merge rule table (threadsearch.merge.MERGE_RULES), one test per rule ----------
@@ -165,7 +158,7 @@ def test_a_copy_an_earlier_ingest_holds_is_merged_as_in_one_ingest(tmp_path: Pat
     # only what no rule decides differs: the later copy's source file and language.
     with open_index(tmp_path / "together", create=True) as index:
         ingest_paths(index, list(HARBOUR_FILES))
-    together = _stored(tmp_path / "together")
+    together = documents(tmp_path / "together")
     assert len(together) == 4  # the post, two comments and a pingback
     for name, files in (("feed first", HARBOUR_FILES), ("page first", HARBOUR_FILES[::-1])):
         with open_index(tmp_path / name, create=True) as index:
@@ -176,7 +169,7 @@ def test_a_copy_an_earlier_ingest_holds_is_merged_as_in_one_ingest(tmp_path: Pat
             }
         assert entries["11"].timestamp == datetime(2012, 6, 1, 7, 0, tzinfo=timezone.utc)
         assert (entries["13"].kind, entries["12"].parent_id) == ("pingback", entries["11"].id)
-        apart = _stored(tmp_path / name)
+        apart = documents(tmp_path / name)
         differ = {
             (entry, field)
             for entry, doc in together.items()
