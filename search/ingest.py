@@ -372,7 +372,7 @@ class _BatchedIngest:
                 entries += len(thread.entries)
                 self.tally.count(thread)
                 yield thread
-                if entries >= budget:
+                if entries >= budget and not _exhausted(current):
                     break
             else:
                 (self.held_back if current.hostless else batch)[current.key] = current.record
@@ -415,6 +415,17 @@ class _BatchedIngest:
                 _warn(self.progress, thread.source or "", message)
             self.tally.count(resolved or thread)
             yield resolved or thread
+
+
+def _exhausted(opened: _OpenFile) -> bool:
+    """Whether the file has no threads left, so that a batch full at its last thread
+    records it whole rather than leaving the next commit only that to do. A thread read
+    ahead is put back."""
+    following = next(opened.threads, None)
+    if following is None:
+        return True
+    opened.threads = itertools.chain([following], opened.threads)
+    return False
 
 
 def _size(path: Path) -> int:
