@@ -11,12 +11,12 @@ from threadsearch import SearchRequest, ThreadIndex, ingest_paths, open_index, s
 from threadsearch.ingest import IngestOptions
 from threadsearch.query.columns import columns_for
 from threadsearch.query.engine import query_langs
-from threadsearch.query.matching import postings_for, query_mask
+from threadsearch.query.matching import PostingCache, postings_for, query_mask
 from threadsearch.query.parse import build_parser, parse_query
 from threadsearch.query.scoring import Scorer, ScoringCache, top_documents
 from threadsearch.query.sites import TermSites
 from threadsearch.query.sites import idf as term_idf
-from threadsearch.schema import AUTHOR, KIND, THREAD, TIMESTAMP, build_schema
+from threadsearch.schema import AUTHOR, BODY, KIND, THREAD, TIMESTAMP, build_schema
 from whoosh import query as wq
 from whoosh.sorting import FieldFacet
 
@@ -182,3 +182,26 @@ def test_term_sites_name_the_segments_whoosh_finds_the_term_in(mixed: ThreadInde
         assert found.doc_frequency == reader.doc_frequency(field, term)
         assert term_idf(searcher, found) == searcher.idf(field, term)
         assert sites.get(searcher, field, term) is found  # asked once
+
+
+def test_a_scorable_terms_ids_count_against_one_cache_budget(mixed: ThreadIndex) -> None:
+    # A body term's ids come with its weights from the scoring cache and are counted
+    # there alone; a term of a field without scores (the thread id) is the posting
+    # cache's. Both are what Whoosh reads for the term.
+    searcher = mixed.searcher()
+    doc_count = searcher.doc_count_all()
+    scoring = ScoringCache(doc_count)
+    cache = PostingCache(doc_count, scoring.sites, scoring)
+    body_term = b"refuge|en"  # the stem "refuge" in English text
+    ids = cache.ids(searcher, BODY, body_term)
+    weights = scoring.postings(searcher, BODY, body_term)[1]
+    assert ids.tolist() == sorted(searcher.docs_for_query(wq.Term(BODY, body_term)))
+    assert len(ids) > 1
+    assert (cache.held_bytes, scoring.held_bytes) == (0, ids.nbytes + weights.nbytes)
+    thread = next(iter(searcher.lexicon(THREAD)))
+    thread_ids = cache.ids(searcher, THREAD, thread)
+    assert thread_ids.tolist() == sorted(searcher.docs_for_query(wq.Term(THREAD, thread)))
+    assert (cache.held_bytes, scoring.held_bytes) == (
+        thread_ids.nbytes,
+        ids.nbytes + weights.nbytes,
+    )

@@ -66,6 +66,11 @@ class LruCache(Generic[V]):
                 self._size -= dropped
         return value
 
+    @property
+    def size(self) -> int:
+        """The size counted against ``max_size``: items, or bytes for an :class:`ArrayCache`."""
+        with self._lock:
+            return self._size
 
     def discard(self, key: Hashable) -> None:
         """Forget ``key`` (a value that must not be served again)."""

@@ -48,14 +48,17 @@ class PostingCache:
         self._scoring = scoring
 
     def ids(self, searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
+        if self._scoring is not None and field in searcher.schema:
+            if searcher.schema[field].scorable:
+                # Held once, in the scoring cache and against its budget alone.
+                term = term_bytes(searcher, field, text)
+                return self._scoring.postings(searcher, field, term)[0]
         return self._ids.get((field, text), lambda: self._read(searcher, field, text))
 
     def _read(self, searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
         if field not in searcher.schema:
             return np.empty(0, dtype=np.int32)
         term = term_bytes(searcher, field, text)
-        if self._scoring is not None and searcher.schema[field].scorable:
-            return self._scoring.postings(searcher, field, term)[0]
         leaves = searcher.leaf_searchers()
         parts = [
             posting_ids(leaves[number][0].reader(), field, term) + leaves[number][1]
@@ -64,6 +67,12 @@ class PostingCache:
         if not parts:
             return np.empty(0, dtype=np.int32)
         return np.concatenate(parts).astype(np.int32)
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of the posting lists this cache holds (a scorable term's are the
+        scoring cache's)."""
+        return self._ids.size
 
     def mask(self, searcher: Searcher, field: str, text: Any) -> Mask:
         """A fresh mask of the documents holding the term (the caller may modify it)."""

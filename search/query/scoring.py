@@ -73,6 +73,11 @@ class ScoringCache:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
         return np.concatenate(ids).astype(np.int32), np.concatenate(weights)
 
+    @property
+    def held_bytes(self) -> int:
+        """Bytes of the postings (ids and weights) this cache holds."""
+        return self._terms.size
+
     def lengths(self, searcher: Searcher, field: str) -> Scores:
         found = self._lengths.get(field)
         if found is None:
