@@ -16,6 +16,7 @@ ranked by Whoosh.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -151,9 +152,19 @@ class Scorer:
         """(score per document, which documents match), or None if unsupported."""
         if self._weighting is None:
             return None
-        return self._scores(q)
+        part = self._scores(q)
+        return None if part is None else self._dense(part)
 
-    def _scores(self, q: wq.Query) -> tuple[Scores, Mask] | None:
+    def _dense(self, part: _Part) -> tuple[Scores, Mask]:
+        if isinstance(part, _Sparse):
+            scores = np.zeros(self._doc_count, dtype=np.float64)
+            mask = np.zeros(self._doc_count, dtype=bool)
+            scores[part.ids] = part.values
+            mask[part.ids] = True
+            return scores, mask
+        return part
+
+    def _scores(self, q: wq.Query) -> _Part | None:
         if type(q) is wq.Term:
             return self._term(q)
         if type(q) in (wq.And, wq.Or) and not getattr(q, "minmatch", 0):
@@ -163,8 +174,9 @@ class Scorer:
             negative = self._scores(q.b)
             if positive is None or negative is None:
                 return None
-            keep = positive[1] & ~negative[1]
-            return np.where(keep, positive[0], 0.0), keep
+            (scores, mask), (_, unwanted) = self._dense(positive), self._dense(negative)
+            keep = mask & ~unwanted
+            return np.where(keep, scores, 0.0), keep
         return None
 
     def _combine(self, q: wq.Query) -> tuple[Scores, Mask] | None:
@@ -173,35 +185,40 @@ class Scorer:
         is_and = type(q) is wq.And
         negated = [c.query for c in q.subqueries if is_and and type(c) is wq.Not]
         positive = [c for c in q.subqueries if not (is_and and type(c) is wq.Not)]
-        parts = [self._scores(child) for child in positive]
-        excluded = [self._scores(child) for child in negated]
-        if not parts or any(p is None for p in parts) or any(e is None for e in excluded):
+        found = [self._scores(child) for child in positive]
+        unwanted = [self._scores(child) for child in negated]
+        parts = [part for part in found if part is not None]
+        excluded = [part for part in unwanted if part is not None]
+        if not parts or len(parts) < len(found) or len(excluded) < len(unwanted):
             return None
+        # A query word stands for a term per language and field, most of them in few
+        # documents or none: a term adds into the sums where it occurs, not over every
+        # document. Each document's sum is taken in the parts' order, as before.
         total = np.zeros(self._doc_count, dtype=np.float64)
-        matched = np.ones(self._doc_count, dtype=bool) if is_and else None
-        union = np.zeros(self._doc_count, dtype=bool)
-        for scores, mask in parts:  # type: ignore[misc]
-            total += scores
-            union |= mask
-            if matched is not None:
-                matched &= mask
-        result = matched if matched is not None else union
-        for _, mask in excluded:  # type: ignore[misc]
-            result &= ~mask
+        matching = np.zeros(self._doc_count, dtype=np.int32)  # parts matching a document
+        for part in parts:
+            if isinstance(part, _Sparse):
+                total[part.ids] += part.values
+                matching[part.ids] += 1
+            else:
+                scores, mask = part
+                total += scores
+                matching += mask
+        result = matching == len(parts) if is_and else matching > 0
+        for part in excluded:
+            result &= ~self._dense(part)[1]
             total += 1.0
         return np.where(result, total, 0.0), result
 
-    def _term(self, q: wq.Term) -> tuple[Scores, Mask] | None:
+    def _term(self, q: wq.Term) -> _Sparse | None:
         searcher = self._searcher
         field = q.fieldname
         if field not in searcher.schema or not searcher.schema[field].scorable:
             return None
         text = searcher.schema[field].to_bytes(q.text)
-        scores = np.zeros(self._doc_count, dtype=np.float64)
-        mask = np.zeros(self._doc_count, dtype=bool)
         ids, weights = self._cache.postings(searcher, field, text)
         if len(ids) == 0:
-            return scores, mask
+            return _Sparse(ids, weights)
         weighting = self._weighting
         assert weighting is not None
         b = weighting._field_B.get(field, weighting.B)
@@ -210,9 +227,19 @@ class Scorer:
         avg = searcher.avg_field_length(field) or 1
         lengths = self._cache.lengths(searcher, field)[ids]
         term = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avg)))
-        scores[ids] = term * q.boost if q.boost != 1.0 else term
-        mask[ids] = True
-        return scores, mask
+        return _Sparse(ids, term * q.boost if q.boost != 1.0 else term)
+
+
+@dataclass(frozen=True)
+class _Sparse:
+    """A term's scores where it occurs: distinct document numbers, ascending."""
+
+    ids: NDArray[np.int32]
+    values: Scores
+
+
+#: A query part's scores: over every document with its match mask, or a term's sparse ones.
+_Part = tuple[Scores, Mask] | _Sparse
 
 
 def top_documents(scores: Scores, allowed: Mask, stop: int) -> list[tuple[int, float]]:
