@@ -127,6 +127,13 @@ def test_suggestion_for_a_misspelling(index: ThreadIndex) -> None:
     assert result.suggestion == "refugees"
 
 
+def test_a_suggested_word_keeps_the_first_letter(index: ThreadIndex) -> None:
+    # "country" is as near to "bountyy" (two edits) but does not start with its "b";
+    # the OpenSearch backend's term suggester answers the same.
+    result = run(index, q="bountyy huntrs")
+    assert (result.total, result.suggestion) == (0, "bounty hunters")
+
+
 def test_snippet_marks_matches_and_escapes_the_rest(tmp_path: Path) -> None:
     body = 'Beware <script>alert("x")</script> & the zanzibar gambit, said Tom & Jerry.'
     thread = Thread(

@@ -532,6 +532,10 @@ def _time(fields: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+#: Letters a "did you mean" word shares with the typed one.
+SUGGEST_PREFIX = 1
+
+
 def _suggest(
     searcher: Searcher, request: SearchRequest, total: int, langs: list[str | None]
 ) -> str | None:
@@ -550,7 +554,10 @@ def _suggest(
         ):
             corrected.append(word)
             continue
-        options = searcher.suggest(SPELL, plain, limit=1)
+        # Sharing the first letter, as OpenSearch's term suggester does by default
+        # (prefix_length 1): most typos keep it, and the scan of the index's words
+        # shrinks to one letter's (10 s against about 0.4 s on R-help's 590,000 words).
+        options = searcher.suggest(SPELL, plain, limit=1, prefix=SUGGEST_PREFIX)
         if options:
             corrected.append(options[0])
             changed = True
