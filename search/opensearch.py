@@ -161,9 +161,39 @@ WHOLE_IDENTIFIER = {
 
 IDENTIFIERS = ["identifiers", "capitals"]
 
+#: A word with a German umlaut folded both ways at one position, as on the Whoosh side
+#: (:mod:`.analysis`): ``münchen`` as ``munchen`` and ``muenchen``, so either spelling
+#: finds the other and the umlaut.
+UMLAUTS = {
+    f"umlaut_{letter}": {"type": "pattern_replace", "pattern": umlaut, "replacement": spelled}
+    for umlaut, spelled, letter in (("ä", "ae", "a"), ("ö", "oe", "o"), ("ü", "ue", "u"))
+}
+FOLDING = {
+    "type": "multiplexer",
+    "preserve_original": False,
+    "filters": ["asciifolding", ", ".join([*UMLAUTS, "asciifolding"])],
+}
 
-def _analyzer(filters: list[str]) -> dict[str, Any]:
-    return {"type": "custom", "tokenizer": "standard", "filter": filters}
+#: ``C++``, ``C#``, ``S+`` and ``.NET`` are names as written on the Whoosh side
+#: (:func:`.analysis.analyze_word`), where the standard tokenizer would drop the signs and
+#: index ``c``. Before it, a trailing ``++``, ``+`` or ``#`` after a word and a leading dot
+#: before one are spelled out between digits (``C++`` is read as ``C0pp0``): one token, no
+#: split (digits do not break a word here), no stem (a word ending in a digit has no
+#: suffix to take). The query text goes through the same filters, and highlights map back
+#: to ``C++`` itself. The ``spelling`` analyzer leaves them out, so "did you mean" never
+#: proposes the spelled form.
+_AFTER_WORD, _NOT_BEFORE_WORD = r"(?<=[\p{L}\p{N}_])", r"(?![\p{L}\p{N}_+#])"
+SIGNS = {
+    "plus_plus": (rf"{_AFTER_WORD}\+\+{_NOT_BEFORE_WORD}", "0pp0"),
+    "plus": (rf"{_AFTER_WORD}\+{_NOT_BEFORE_WORD}", "0p0"),
+    "sharp": (rf"{_AFTER_WORD}#{_NOT_BEFORE_WORD}", "0s0"),
+    "leading_dot": (r"(?<![\p{L}\p{N}_.])\.(?=\p{L})", "0d0"),
+}
+
+
+def _analyzer(filters: list[str], signs: bool = True) -> dict[str, Any]:
+    analyzer = {"type": "custom", "tokenizer": "standard", "filter": filters}
+    return {**analyzer, "char_filter": list(SIGNS)} if signs else analyzer
 
 
 def _text_field(analyzer: str, **extra: Any) -> dict[str, Any]:
@@ -175,12 +205,14 @@ def _text_field(analyzer: str, **extra: Any) -> dict[str, Any]:
 def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
     """Settings and mapping of one generation's index."""
     chains: dict[str, list[str]] = {
-        "folded": ["cjk_width", *IDENTIFIERS, "lowercase", "asciifolding", "cjk_bigram"],
+        "folded": ["cjk_width", *IDENTIFIERS, "lowercase", "folding", "cjk_bigram"],
     }
     filters: dict[str, Any] = {
         "identifiers": IDENTIFIER_PARTS,
         "capitals": CAPITALS_PARTS,
         "whole_identifiers": WHOLE_IDENTIFIER,
+        **UMLAUTS,
+        "folding": FOLDING,
         # The Whoosh side's English stop words, not Lucene's shorter list.
         "english_stop": {"type": "stop", "stopwords": sorted(stop_words("en"))},
     }
@@ -189,10 +221,10 @@ def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
         if lang == "en":  # the Whoosh side drops stop words from English text only
             chain.append("english_stop")
         filters[f"snowball_{lang}"] = {"type": "snowball", "language": SNOWBALL[lang]}
-        chains[f"text_{lang}"] = [*chain, "asciifolding", f"snowball_{lang}"]
+        chains[f"text_{lang}"] = [*chain, "folding", f"snowball_{lang}"]
     analyzers: dict[str, Any] = {
         # Words as typed, identifiers whole, for "did you mean" (the Whoosh spell field).
-        "spelling": _analyzer(["cjk_width", "lowercase", "asciifolding", "cjk_bigram"]),
+        "spelling": _analyzer(["cjk_width", "lowercase", "asciifolding", "cjk_bigram"], False),
     }
     for name, chain in chains.items():
         # A graph filter's output is flattened for the index; the query keeps the graph.
@@ -220,7 +252,14 @@ def index_body(shards: int = 1, replicas: int = 0) -> dict[str, Any]:
         "settings": {
             "number_of_shards": shards,
             "number_of_replicas": replicas,
-            "analysis": {"analyzer": analyzers, "filter": filters},
+            "analysis": {
+                "analyzer": analyzers,
+                "filter": filters,
+                "char_filter": {
+                    name: {"type": "pattern_replace", "pattern": pattern, "replacement": spelled}
+                    for name, (pattern, spelled) in SIGNS.items()
+                },
+            },
         },
         "mappings": {
             "dynamic": "strict",

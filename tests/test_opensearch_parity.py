@@ -90,9 +90,30 @@ IDENTIFIER_REQUESTS = [
     SearchRequest(q="cfun", sort="newest"),
     SearchRequest(q="myCfun", sort="newest"),
     SearchRequest(q="load", per_page=20),
+    # Names with signs are names as written: C++ is not c (nor g++, lstdc++), S+ is not s.
+    SearchRequest(q="C++", sort="newest", per_page=50),
+    SearchRequest(q="g++", sort="newest"),
+    SearchRequest(q="S+", facets=["author"], sort="newest", per_page=50),
+    SearchRequest(q="c", sort="newest", per_page=50),
     # Each word in any field, as on Whoosh: "formulae" only in the subject, "function"
     # only in the body of 4 messages.
     SearchRequest(q="formulae function", sort="newest"),
+]
+
+#: Small German and Turkish threads and an English one naming German people and places
+#: (tests/data/lang): words typed without their diacritics, and German with ae/oe/ue or
+#: ss, find the same entries on both backends, in English text too (where no German
+#: stemmer reads "ue" as "ü").
+LANG_FILES = ["lang/de-threads.jsonl", "lang/tr-threads.jsonl", "lang/en-umlauts.jsonl"]
+LANG_REQUESTS = [
+    SearchRequest(q=word, sort="newest", facets=["lang"])
+    for word in (
+        *("muenchen", "munchen", "München", "strasse", "gruesse"),
+        *("grusse", "koeln", "fuer", "gelaengt", "faehrt"),
+        *("duesseldorf", "dusseldorf", "Düsseldorf", "goettingen", "Göttingen", "mueller"),
+        *("muller", "Müller", "juergen", "jurgen", "Köln"),
+        *("istanbul", "İstanbul", "carsi", "kutuphane", "sehir", "kitap", "tesekkurler"),
+    )
 ]
 
 
@@ -144,8 +165,22 @@ def corpus_pair(
 def rhelp_pair(
     opensearch_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[WhooshBackend, OpenSearchBackend]]:
-    paths = [DATA / name for name in RHELP_FILES]
-    yield from _pair(opensearch_cluster, tmp_path_factory.mktemp("rhelp"), paths, "parity-rhelp")
+    yield from _data_pair(opensearch_cluster, tmp_path_factory, RHELP_FILES, "rhelp")
+
+
+@pytest.fixture(scope="module")
+def lang_pair(
+    opensearch_cluster: DevCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[WhooshBackend, OpenSearchBackend]]:
+    yield from _data_pair(opensearch_cluster, tmp_path_factory, LANG_FILES, "lang")
+
+
+def _data_pair(
+    cluster: DevCluster, factory: pytest.TempPathFactory, names: list[str], name: str
+) -> Iterator[tuple[WhooshBackend, OpenSearchBackend]]:
+    """:func:`_pair` of files in tests/data."""
+    paths = [DATA / file for file in names]
+    yield from _pair(cluster, factory.mktemp(name), paths, f"parity-{name}")
 
 
 def _by_score(request: SearchRequest) -> bool:
@@ -242,6 +277,16 @@ def test_opensearch_identifiers_answer_as_whoosh(
     assert_same_result(request_, whoosh.search(request_), cluster.search(request_))
 
 
+@pytest.mark.parametrize("request_", LANG_REQUESTS, ids=repr)
+def test_opensearch_spelling_variants_answer_as_whoosh(
+    lang_pair: tuple[WhooshBackend, OpenSearchBackend], request_: SearchRequest
+) -> None:
+    whoosh, cluster = lang_pair
+    ours = whoosh.search(request_)
+    assert ours.total > 0, "each word is in the threads"
+    assert_same_result(request_, ours, cluster.search(request_))
+
+
 @pytest.mark.parametrize(
     ("word", "pattern", "count"),
     [
@@ -270,3 +315,28 @@ def test_opensearch_finds_an_identifier_by_its_part(
     for backend in (whoosh, cluster):
         found = {h.id for h in backend.search(SearchRequest(q=word, per_page=100)).hits}
         assert truth <= found
+
+
+@pytest.mark.parametrize(
+    ("query", "pattern", "count"),
+    [("C++", r"c\+\+", 2), ("S+", r"s\+", 2)],
+)
+def test_opensearch_finds_a_name_with_signs_as_written(
+    rhelp_pair: tuple[WhooshBackend, OpenSearchBackend], query: str, pattern: str, count: int
+) -> None:
+    """Exactly the entries whose subject or body has the name standing alone (not inside
+    ``lstdc++``, not ``C`` alone) are found, on both backends."""
+    import re
+
+    from threadsearch.export import iter_index_fields
+
+    whoosh, cluster = rhelp_pair
+    alone = re.compile(rf"(?<![\w.]){pattern}(?![\w+#])", re.IGNORECASE)
+    truth = {
+        f["id"]
+        for f in iter_index_fields(whoosh.index)
+        if alone.search(" ".join(f.get(k) or "" for k in ("title", "body")))
+    }
+    assert len(truth) == count
+    for backend in (whoosh, cluster):
+        assert {h.id for h in backend.search(SearchRequest(q=query, per_page=100)).hits} == truth
