@@ -110,7 +110,9 @@ _SPELLED = str.maketrans({
     "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i",
     "ĳ": "ij", "ħ": "h", "ŧ": "t",
 })  # fmt: skip
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+#: German umlauts as spelled without them; a word holding one is indexed both ways.
+UMLAUT_SPELLINGS = {"ä": "ae", "ö": "oe", "ü": "ue"}
+_UMLAUTS = str.maketrans(UMLAUT_SPELLINGS)
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Cyrillic й is a letter of its own, not и with a mark: keep it through the stripping.
 _KEEP = str.maketrans({"й": "\x00"})

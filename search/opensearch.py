@@ -46,7 +46,7 @@ from opensearchpy.exceptions import (
     NotFoundError as ClusterNotFoundError,
 )
 
-from .analysis import STEMMERS, indexed_as_stems, stop_words
+from .analysis import STEMMERS, UMLAUT_SPELLINGS, indexed_as_stems, stop_words
 from .errors import (
     BackendUnavailableError,
     InvalidFilterError,
@@ -75,6 +75,7 @@ from .query.engine import (
     FACET_LIMIT,
     MAX_PER_PAGE,
     SUGGEST_BELOW,
+    SUGGEST_PREFIX,
     check_request,
     entry_from_fields,
     thread_from_fields,
@@ -165,8 +166,8 @@ IDENTIFIERS = ["identifiers", "capitals"]
 #: (:mod:`.analysis`): ``münchen`` as ``munchen`` and ``muenchen``, so either spelling
 #: finds the other and the umlaut.
 UMLAUTS = {
-    f"umlaut_{letter}": {"type": "pattern_replace", "pattern": umlaut, "replacement": spelled}
-    for umlaut, spelled, letter in (("ä", "ae", "a"), ("ö", "oe", "o"), ("ü", "ue", "u"))
+    f"umlaut_{spelled}": {"type": "pattern_replace", "pattern": umlaut, "replacement": spelled}
+    for umlaut, spelled in UMLAUT_SPELLINGS.items()
 }
 FOLDING = {
     "type": "multiplexer",
@@ -737,7 +738,10 @@ class OpenSearchBackend:
             return None
         body = {
             "suggest": {
-                f"w{i}": {"text": w.lower(), "term": {"field": SPELL, "size": 1}}
+                f"w{i}": {
+                    "text": w.lower(),
+                    "term": {"field": SPELL, "size": 1, "prefix_length": SUGGEST_PREFIX},
+                }
                 for i, w in enumerate(plain)
             },
             "size": 0,

@@ -340,3 +340,14 @@ def test_opensearch_finds_a_name_with_signs_as_written(
     assert len(truth) == count
     for backend in (whoosh, cluster):
         assert {h.id for h in backend.search(SearchRequest(q=query, per_page=100)).hits} == truth
+
+
+def test_opensearch_suggests_as_whoosh(
+    seed_pair: tuple[WhooshBackend, OpenSearchBackend],
+) -> None:
+    # Both keep the typed word's first letter (SUGGEST_PREFIX): "country" is as near
+    # to "bountyy" but is not proposed.
+    request = SearchRequest(q="bountyy huntrs")
+    for backend in seed_pair:
+        result = backend.search(request)
+        assert (result.total, result.suggestion) == (0, "bounty hunters")

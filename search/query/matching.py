@@ -48,11 +48,10 @@ class PostingCache:
         self._scoring = scoring
 
     def ids(self, searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
-        if self._scoring is not None and field in searcher.schema:
-            if searcher.schema[field].scorable:
-                # Held once, in the scoring cache and against its budget alone.
-                term = term_bytes(searcher, field, text)
-                return self._scoring.postings(searcher, field, term)[0]
+        scoring = self._scoring
+        if scoring is not None and field in searcher.schema and searcher.schema[field].scorable:
+            # Held once, in the scoring cache and against its budget alone.
+            return scoring.postings(searcher, field, term_bytes(searcher, field, text))[0]
         return self._ids.get((field, text), lambda: self._read(searcher, field, text))
 
     def _read(self, searcher: Searcher, field: str, text: Any) -> NDArray[np.int32]:
