@@ -82,7 +82,7 @@ from .errors import IndexNotFoundError, IndexVersionError, IndexWriteError, Sear
 from .model import Thread
 from .query.columns import write_missing_sidecars
 from .schema import INDEX_NAME, META_FILE, SCHEMA_VERSION, THREAD, build_schema, thread_documents
-from .writer import BatchWriter, close_files, open_writer
+from .writer import BatchWriter, SegmentBuilders, close_files, open_writer
 
 #: The Whoosh release threadsearch is built and tested against (the ``whoosh3`` fork).
 WHOOSH_VERSION = (3, 54, 0)
@@ -520,8 +520,14 @@ class ThreadIndex:
         on_thread: Callable[[Thread], None] | None = None,
         wait: float = 0.0,
         on_busy: Callable[[], None] | None = None,
+        builders: SegmentBuilders | None = None,
+        segment_documents: int | None = None,
     ) -> IngestReport:
         """Add or replace the threads' entries, all in one commit (see :mod:`.writer`).
+
+        Segments are written by ``builders``, worker processes a caller that commits
+        many times keeps (workers of this call's own by default), ``segment_documents``
+        entries each (:data:`.writer.BATCH_DOCUMENTS` by default).
 
         Raises :class:`~.errors.IndexBusyError` when another writer holds the index
         for longer than ``wait`` seconds. Validated writes: :mod:`.writes`.
@@ -531,7 +537,12 @@ class ThreadIndex:
         thread_ids: set[str] = set()
         writer = self._started(
             lambda: BatchWriter(
-                self._ix, replace_existing=not self._ix.is_empty(), wait=wait, on_busy=on_busy
+                self._ix,
+                replace_existing=not self._ix.is_empty(),
+                builders=builders,
+                segment_documents=segment_documents,
+                wait=wait,
+                on_busy=on_busy,
             )
         )
         try:

@@ -48,7 +48,7 @@ from .quotes import separate_quotes
 from .schema import META_FILE
 from .sources import SNIFF_BYTES, CompanionFileError, Format, detect_format, get_source
 from .sources.base import SourceContext
-from .writer import let_waiters_in
+from .writer import SegmentBuilders, let_waiters_in
 
 #: Entries per commit of a batched ingest: a re-run after a crash repeats at most this
 #: many; each commit adds a segment or two to the index.
@@ -309,25 +309,33 @@ class _BatchedIngest:
 
     def run(self) -> IngestReport:
         generation = self.index.whoosh.latest_generation()
-        while self.current is not None or self.next < len(self.todo):
-            if generation >= 0 and (self.next or self.current):
-                let_waiters_in(self.index.whoosh)
-            batch: dict[str, dict[str, Any]] = {}
-            part = self.index.ingest(
-                self._batch(batch),
-                on_thread=self._count,
-                wait=self.options.wait,
-                on_busy=self.progress.on_busy,
-            )
-            try:
-                record_files(self.index.path, part.generation, batch, previous=part.generation - 1)
-            except OSError as exc:
-                message = (
-                    f"{self.index.path}: the ledger could not be written ({exc}); "
-                    "a re-run reads these files again"
+        with SegmentBuilders() as builders:
+            while self.current is not None or self.next < len(self.todo):
+                if generation >= 0 and (self.next or self.current):
+                    let_waiters_in(self.index.whoosh)
+                batch: dict[str, dict[str, Any]] = {}
+                # Read before indexing, so the commit is cut into equal segments, one
+                # per worker (and the index is locked only while it is written).
+                threads = list(self._batch(batch))
+                part = self.index.ingest(
+                    threads,
+                    on_thread=self._count,
+                    wait=self.options.wait,
+                    on_busy=self.progress.on_busy,
+                    builders=builders,
+                    segment_documents=builders.share(sum(len(t.entries) for t in threads)),
                 )
-                _warn(self.progress, str(self.index.path), message)
-            generation = part.generation
+                try:
+                    record_files(
+                        self.index.path, part.generation, batch, previous=part.generation - 1
+                    )
+                except OSError as exc:
+                    message = (
+                        f"{self.index.path}: the ledger could not be written ({exc}); "
+                        "a re-run reads these files again"
+                    )
+                    _warn(self.progress, str(self.index.path), message)
+                generation = part.generation
         report = IngestReport(threads=len(self.thread_ids), entries=len(self.entry_ids))
         report.generation = generation
         report.skipped = [str(path) for path in self.skipped]

@@ -9,7 +9,10 @@ no reader sees them, and a failure removes their files, so a failed ingest leave
 index exactly as it was.
 
 Batches are turned into segments by worker processes (one per core, two at most) while
-this process goes on reading the sources, so parsing and indexing overlap.
+this process goes on reading the sources, so parsing and indexing overlap. A batched
+ingest (:mod:`threadsearch.ingest`), which commits every few thousand entries, keeps
+the same workers for all its commits (:class:`SegmentBuilders`) and cuts each commit
+into one segment per worker, so that every commit keeps all of them busy.
 
 The same entry can arrive twice (a comment in a saved page and in the post's feed, a
 message archived in two months), in one run or in two. An earlier copy still in the
@@ -56,6 +59,8 @@ from .schema import (
 #: Documents per segment: large enough for few segments, small enough that the batch's
 #: postings sort in memory (no run files) within the pool limit.
 BATCH_DOCUMENTS = 10_000
+#: The smallest segment a batched ingest's commit is cut into for its workers.
+MIN_SEGMENT_DOCUMENTS = 500
 POOL_MB = 128
 #: Seconds between two tries for the write lock while waiting for another writer.
 LOCK_POLL = 0.05
@@ -184,7 +189,8 @@ class BatchWriter:
         ix: Any,
         *,
         replace_existing: bool,
-        workers: int | None = None,
+        builders: SegmentBuilders | None = None,
+        segment_documents: int | None = None,
         wait: float = 0.0,
         on_busy: Callable[[], None] | None = None,
     ) -> None:
@@ -192,8 +198,10 @@ class BatchWriter:
         # Holds the lock (IndexBusyError after ``wait`` s); deletes in old segments; commits.
         self._main = open_writer(ix, wait=wait, on_busy=on_busy)
         self._replace_existing = replace_existing
-        self._workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-        self._pool: ProcessPoolExecutor | None = None
+        # Workers of its own, stopped at the commit, unless the caller lends some.
+        self._own = builders is None
+        self._builders = builders if builders is not None else SegmentBuilders()
+        self._segment_documents = max(1, segment_documents or BATCH_DOCUMENTS)
         self._pending: list[Future[Any]] = []  # one per batch sent, in order
         self._docs: list[dict[str, Any]] = []  # the batch being collected
         # entry id -> (batch number, position in the batch, thread size)
@@ -230,7 +238,7 @@ class BatchWriter:
                 thread_size = max(thread_size, old_size)
         self._where[entry_id] = (current, len(self._docs), thread_size)
         self._docs.append(doc)
-        if len(self._docs) >= BATCH_DOCUMENTS:
+        if len(self._docs) >= self._segment_documents:
             self._send(last=False)
 
     def _take_committed(self, entry_id: str) -> tuple[dict[str, Any], int] | None:
@@ -268,19 +276,18 @@ class BatchWriter:
             return
         storage = self._ix.storage
         args = (str(storage.folder), self._ix.indexname, docs)
+        builders = self._builders
         # A run of one batch (most ingests) is written here: no worker to start.
-        if self._workers <= 1 or (last and self._pool is None):
+        if builders.workers <= 1 or (last and not builders.started):
             done: Future[Any] = Future()
             done.set_result(_build_segment(*args))
             self._pending.append(done)
             return
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=_worker_context())
         # Keep at most one batch queued per worker, so memory stays bounded.
         unfinished = [f for f in self._pending if not f.done()]
-        if len(unfinished) >= self._workers:
+        if len(unfinished) >= builders.workers:
             wait(unfinished, return_when=FIRST_COMPLETED)
-        self._pending.append(self._pool.submit(_build_segment, *args))
+        self._pending.append(builders.submit(*args))
 
     def commit(self) -> None:
         self._send(last=True)
@@ -292,14 +299,55 @@ class BatchWriter:
         """Drop everything written; the caller then removes the unpublished files."""
         for future in self._pending:
             future.cancel()
+        # None may be left writing the files the caller removes.
+        wait(self._pending)
         self._shutdown()
         if not self._main.is_closed:  # a failed commit has closed it already
             self._main.cancel()
 
     def _shutdown(self) -> None:
+        if self._own:
+            self._builders.shutdown()
+
+
+class SegmentBuilders:
+    """The worker processes that write batches as segments: one per core, two at most.
+
+    Started when the first batch is sent to them, stopped by :meth:`shutdown` (or on
+    leaving a ``with`` block). A :class:`BatchWriter` makes its own for one commit; a
+    batched ingest lends one to all its commits, so its workers start once.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def share(self, entries: int) -> int:
+        """Documents per segment that give each worker an equal part of a commit of
+        ``entries`` entries: never under :data:`MIN_SEGMENT_DOCUMENTS`, nor over
+        :data:`BATCH_DOCUMENTS`."""
+        part = -(-entries // max(1, self.workers))
+        return min(BATCH_DOCUMENTS, max(MIN_SEGMENT_DOCUMENTS, part))
+
+    def submit(self, directory: str, indexname: str, docs: list[dict[str, Any]]) -> Future[Any]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_worker_context())
+        return self._pool.submit(_build_segment, directory, indexname, docs)
+
+    def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def __enter__(self) -> SegmentBuilders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
 
 
 def _worker_context() -> Any:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from threadsearch import SearchRequest, get_thread, ingest_paths, open_index, search, stats
 from threadsearch import writer as batched
+from threadsearch.ingest import IngestOptions
 from threadsearch.model import canonical_url, thread_id_for
 
 from tests.conftest import DATA, SEED
@@ -32,20 +33,34 @@ def _snapshot(directory: Path) -> tuple[dict[str, object], list[tuple[str, int, 
     return {"entries": body.entries, "kinds": body.kinds, "hits": hits}, entries
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "batch_entries", "segments", "generation"),
+    [
+        # Batches of 7 documents: dozens of segments, written by two worker processes,
+        # with the whizzy comments repeated across batches that are already written.
+        ("BATCH_DOCUMENTS", 7, 20_000, range(11, 100), 1),
+        # Four commits of about 30 entries, each cut into one segment per worker.
+        ("MIN_SEGMENT_DOCUMENTS", 1, 30, range(4, 9), 3),
+    ],
+)
 def test_small_batches_in_workers_equal_one_batch(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    value: int,
+    batch_entries: int,
+    segments: range,
+    generation: int,
 ) -> None:
     one = open_index(tmp_path / "one", create=True)
     ingest_paths(one, FILES)
     one.close()
-    # Batches of 7 documents: dozens of segments, written by two worker processes,
-    # with the whizzy comments repeated across batches that are already written.
-    monkeypatch.setattr(batched, "BATCH_DOCUMENTS", 7)
+    monkeypatch.setattr(batched, setting, value)
     many = open_index(tmp_path / "many", create=True)
-    report = ingest_paths(many, FILES)
-    segments = len(many.whoosh._segments())
+    report = ingest_paths(many, FILES, IngestOptions(batch_entries=batch_entries))
+    assert len(many.whoosh._segments()) in segments
+    assert many.whoosh.latest_generation() == generation
     many.close()
-    assert segments > 10
     assert report.entries == 27 + 39 + 25  # the seed, the Cisco page, 25 other comments
     assert _snapshot(tmp_path / "many") == _snapshot(tmp_path / "one")
 
@@ -59,3 +74,15 @@ def test_reingest_in_batches_replaces_documents(
     ingest_paths(index, [SEED])
     assert stats(index).entries == 27
     index.close()
+
+
+def test_a_batched_commit_gives_each_worker_an_equal_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batched, "MIN_SEGMENT_DOCUMENTS", 1)
+    index = open_index(tmp_path, create=True)
+    ingest_paths(index, [FILES[2]])  # the Cisco page: 39 entries, one commit
+    sizes = sorted(segment.doc_count_all() for segment in index.whoosh._segments())
+    index.close()
+    workers = batched.SegmentBuilders().workers
+    assert sizes == ([19, 20] if workers == 2 else [39])
