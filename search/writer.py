@@ -59,9 +59,14 @@ from .schema import (
 #: Documents per segment: large enough for few segments, small enough that the batch's
 #: postings sort in memory (no run files) within the pool limit.
 BATCH_DOCUMENTS = 10_000
+#: Characters of text (titles, bodies, quoted text) per segment at most. Past its pool
+#: limit Whoosh pickles every posting to a run file and reads it back, a third more
+#: time for the segment; 8 million characters of R-help's text give about 1.8 million
+#: postings, which Whoosh counts as about 320 MB, under ``POOL_MB``.
+BATCH_CHARS = 8_000_000
 #: The smallest segment a batched ingest's commit is cut into for its workers.
 MIN_SEGMENT_DOCUMENTS = 500
-POOL_MB = 128
+POOL_MB = 384
 #: Seconds between two tries for the write lock while waiting for another writer.
 LOCK_POLL = 0.05
 #: Name prefix of the marker a writer waiting for the lock leaves in the index folder.
@@ -204,6 +209,7 @@ class BatchWriter:
         self._segment_documents = max(1, segment_documents or BATCH_DOCUMENTS)
         self._pending: list[Future[Any]] = []  # one per batch sent, in order
         self._docs: list[dict[str, Any]] = []  # the batch being collected
+        self._chars = 0  # the batch's characters of text
         # entry id -> (batch number, position in the batch, thread size)
         self._where: dict[str, tuple[int, int, int]] = {}
 
@@ -238,7 +244,8 @@ class BatchWriter:
                 thread_size = max(thread_size, old_size)
         self._where[entry_id] = (current, len(self._docs), thread_size)
         self._docs.append(doc)
-        if len(self._docs) >= self._segment_documents:
+        self._chars += _text_size(doc)
+        if len(self._docs) >= self._segment_documents or self._chars >= BATCH_CHARS:
             self._send(last=False)
 
     def _take_committed(self, entry_id: str) -> tuple[dict[str, Any], int] | None:
@@ -271,7 +278,7 @@ class BatchWriter:
         return _as_added(old)
 
     def _send(self, *, last: bool) -> None:
-        docs, self._docs = self._docs, []
+        docs, self._docs, self._chars = self._docs, [], 0
         if not docs:
             return
         storage = self._ix.storage
@@ -348,6 +355,10 @@ class SegmentBuilders:
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
+
+
+def _text_size(doc: dict[str, Any]) -> int:
+    return sum(len(doc.get(f"_stored_{name}") or "") for name in (TITLE, BODY, QUOTED))
 
 
 def _worker_context() -> Any:

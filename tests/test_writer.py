@@ -39,6 +39,9 @@ def _snapshot(directory: Path) -> tuple[dict[str, object], list[tuple[str, int, 
         # Batches of 7 documents: dozens of segments, written by two worker processes,
         # with the whizzy comments repeated across batches that are already written.
         ("BATCH_DOCUMENTS", 7, 20_000, range(11, 100), 1),
+        # A batch closes at its characters of text too: one segment per document the
+        # sources give (154, the whizzy comments repeated in the feeds included).
+        ("BATCH_CHARS", 1, 20_000, range(154, 155), 1),
         # Four commits of about 30 entries, each cut into one segment per worker.
         ("MIN_SEGMENT_DOCUMENTS", 1, 30, range(4, 9), 3),
     ],
