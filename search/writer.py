@@ -12,7 +12,7 @@ Batches are turned into segments by worker processes (one per core, two at most)
 this process goes on reading the sources, so parsing and indexing overlap. A batched
 ingest (:mod:`threadsearch.ingest`), which commits every few thousand entries, keeps
 the same workers for all its commits (:class:`SegmentBuilders`) and cuts each commit
-into one segment per worker, so that every commit keeps all of them busy.
+into at least one segment per worker, so that every commit keeps all of them busy.
 
 The same entry can arrive twice (a comment in a saved page and in the post's feed, a
 message archived in two months), in one run or in two. An earlier copy still in the
@@ -60,13 +60,14 @@ from .schema import (
 #: postings sort in memory (no run files) within the pool limit.
 BATCH_DOCUMENTS = 10_000
 #: Characters of text (titles, bodies, quoted text) per segment at most. Past its pool
-#: limit Whoosh pickles every posting to a run file and reads it back, a third more
-#: time for the segment; 8 million characters of R-help's text give about 1.8 million
-#: postings, which Whoosh counts as about 320 MB, under ``POOL_MB``.
-BATCH_CHARS = 8_000_000
+#: limit Whoosh pickles every posting to a run file and reads it back: a third more
+#: time, and more memory, for the segment. 3 million characters of R-help's text give
+#: about 700,000 postings, which Whoosh counts as about 115 MB, under ``POOL_MB``.
+#: (Text with more postings per character, such as Han bigrams, may still spill.)
+BATCH_CHARS = 3_000_000
 #: The smallest segment a batched ingest's commit is cut into for its workers.
 MIN_SEGMENT_DOCUMENTS = 500
-POOL_MB = 384
+POOL_MB = 128
 #: Seconds between two tries for the write lock while waiting for another writer.
 LOCK_POLL = 0.05
 #: Name prefix of the marker a writer waiting for the lock leaves in the index folder.
