@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from threadsearch import SearchRequest, ThreadIndex, ingest_paths, open_index, search
 from threadsearch.ingest import IngestOptions
+from threadsearch.query import parse as parsing
 from threadsearch.query.columns import columns_for
 from threadsearch.query.engine import query_langs
 from threadsearch.query.matching import PostingCache, postings_for, query_mask
@@ -97,9 +98,7 @@ def test_relevance_page_equals_whoosh_search(mixed: ThreadIndex) -> None:
     slow = mixed.searcher().search(parse(mixed, "korea"), limit=None)
     # Equal scores are ordered by entry id (stable across commits, unlike docnums).
     ranked = sorted(slow, key=lambda hit: (-round(hit.score, 4), hit["id"]))[:10]
-    assert [(h.id, h.score) for h in result.hits] == [
-        (h["id"], round(h.score, 4)) for h in ranked
-    ]
+    assert [(h.id, h.score) for h in result.hits] == [(h["id"], round(h.score, 4)) for h in ranked]
 
 
 def test_filters_equal_whoosh_filter_queries(mixed: ThreadIndex, tmp_path: Path) -> None:
@@ -205,3 +204,37 @@ def test_a_scorable_terms_ids_count_against_one_cache_budget(mixed: ThreadIndex)
         thread_ids.nbytes,
         ids.nbytes + weights.nbytes,
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"data frame"',
+        "linear model",
+        "model.matrix OR read.table",
+        'title:"time series"^2 lme',
+        "(plot OR graph) AND NOT lattice",
+        "(plot OR graph)^3 OR lattice",
+        "straße~ régression*",
+        "lang:de brot",
+        "timestamp:[2005-01-01 TO 2005-02-01] 北京大学",
+    ],
+)
+def test_spliced_query_is_whooshs_normal_form(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The words' language alternatives are merged into their parents without Whoosh's
+    # copies; the query must be the one Whoosh's normalize gives on its own.
+    schema = build_schema()
+    langs = ("en", "de", "fr", "tr", "zh", None)
+    fast = parse_query(text, schema, langs)
+    monkeypatch.setattr(parsing, "_spliced", lambda q: q)
+    assert parse_query(text, schema, langs) == fast
+
+
+def test_spliced_keeps_a_boosted_group_for_normalize() -> None:
+    def tree() -> wq.Query:
+        inner = wq.Or([wq.Term(BODY, "plot"), wq.Term(BODY, "graph")], boost=3.0)
+        return wq.Or([inner, wq.And([wq.Term(BODY, "a"), wq.And([wq.Term(BODY, "b")])])])
+
+    spliced = parsing._spliced(tree()).normalize()
+    assert spliced == tree().normalize()
+    assert wq.Term(BODY, "plot", boost=3.0) in spliced.subqueries
