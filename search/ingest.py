@@ -314,8 +314,9 @@ class _BatchedIngest:
                 if generation >= 0 and (self.next or self.current):
                     let_waiters_in(self.index.whoosh)
                 batch: dict[str, dict[str, Any]] = {}
-                # Read before indexing, so the commit is cut into equal segments, one
-                # per worker (and the index is locked only while it is written).
+                # Read before indexing, so the commit's size is known and it is cut into
+                # at least one segment per worker (the index is locked only while it is
+                # written).
                 threads = list(self._batch(batch))
                 part = self.index.ingest(
                     threads,
