@@ -507,7 +507,7 @@ def bench_opensearch(name: str, nodes: int, specs: list[dict[str, Any]],
     workdir = folder / f"{engine}-cluster"
     shutil.rmtree(workdir, ignore_errors=True)
     log(f"[{name}] {engine}: starting a {nodes}-node cluster ...")
-    cluster = DevCluster.create(workdir, size=nodes)
+    cluster = DevCluster.create(workdir, size=nodes, timed=True)
     started = time.perf_counter()
     cluster.start()
     result.setdefault("opensearch", {})[engine] = {

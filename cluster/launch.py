@@ -48,6 +48,18 @@ JVM_FLAGS = [
 ]
 
 
+def throughput_flags(processors: int) -> list[str]:
+    """Flags for timing the engine (``make bench``): the full JIT, the default collector
+    and 512 MB of heap, with the node's share of the machine's cores."""
+    return [
+        "-Xms512m",
+        "-Xmx512m",
+        "-Xss512k",
+        f"-XX:ActiveProcessorCount={processors}",
+        "-Djava.net.preferIPv4Stack=true",
+    ]
+
+
 #: The node processes this process started, by pid, so that they are waited for.
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -116,10 +128,18 @@ class DevCluster:
     workdir: Path
     nodes: list[Node] = field(default_factory=list)
     name: str = "threadsearch-dev"
+    #: Processors each node uses, and its JVM's flags (lean unless timed).
+    processors: int = 1
+    jvm_flags: list[str] = field(default_factory=lambda: list(JVM_FLAGS))
 
     @classmethod
-    def create(cls, workdir: Path, size: int = 3, base_port: int | None = None) -> DevCluster:
-        """Lay out ``size`` nodes; ports from ``base_port`` (HTTP) and ``base_port+100``."""
+    def create(
+        cls, workdir: Path, size: int = 3, base_port: int | None = None, *, timed: bool = False
+    ) -> DevCluster:
+        """Lay out ``size`` nodes; ports from ``base_port`` (HTTP) and ``base_port+100``.
+
+        ``timed`` gives each node the flags for timing it (:func:`throughput_flags`)
+        and an equal share of this machine's cores, at least one."""
         if base_port is None:
             ports = free_ports(2 * size)
             http, transport = ports[:size], ports[size:]
@@ -129,7 +149,10 @@ class DevCluster:
         nodes = [
             Node(f"node-{i}", http[i], transport[i], workdir / f"node-{i}") for i in range(size)
         ]
-        return cls(workdir=workdir, nodes=nodes)
+        if not timed:
+            return cls(workdir=workdir, nodes=nodes)
+        processors = max(1, (os.cpu_count() or 1) // size)
+        return cls(workdir, nodes, processors=processors, jvm_flags=throughput_flags(processors))
 
     @property
     def urls(self) -> list[str]:
@@ -147,7 +170,7 @@ class DevCluster:
             f"transport.port={node.transport_port}",
             f"discovery.seed_hosts={seeds}",
             f"cluster.initial_cluster_manager_nodes={masters}",
-            "node.processors=1",
+            f"node.processors={self.processors}",
             # The disk is shared with other work: watermarks would block allocation at random.
             "cluster.routing.allocation.disk.threshold_enabled=false",
         ]
@@ -159,7 +182,7 @@ class DevCluster:
         process = subprocess.Popen(
             [
                 "java",
-                *JVM_FLAGS,
+                *self.jvm_flags,
                 "-cp",
                 classpath,
                 "threadsearch.cluster.NodeMain",
@@ -261,6 +284,8 @@ class DevCluster:
     def save(self) -> None:
         state = {
             "name": self.name,
+            "processors": self.processors,
+            "jvm_flags": self.jvm_flags,
             "nodes": [
                 {
                     "name": n.name,
@@ -281,7 +306,13 @@ class DevCluster:
             Node(n["name"], n["http_port"], n["transport_port"], Path(n["home"]), n["pid"])
             for n in state["nodes"]
         ]
-        return cls(workdir=workdir, nodes=nodes, name=state["name"])
+        return cls(
+            workdir,
+            nodes,
+            state["name"],
+            state.get("processors", 1),
+            state.get("jvm_flags", list(JVM_FLAGS)),
+        )
 
 
 def _signal(pid: int, sig: int) -> None:
