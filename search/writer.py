@@ -35,6 +35,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
@@ -213,6 +215,10 @@ class BatchWriter:
         self._chars = 0  # the batch's characters of text
         # entry id -> (batch number, position in the batch, thread size)
         self._where: dict[str, tuple[int, int, int]] = {}
+        # The committed segments' id hashes, sorted (None: some segment has no id table,
+        # so every entry is looked up); read at the first look-up.
+        self._committed_ids: NDArray[np.uint64] | None = None
+        self._committed_ids_read = False
 
     @property
     def generation(self) -> int:
@@ -256,6 +262,8 @@ class BatchWriter:
         ingest gives does not depend on where its batches (or the runs of a command
         killed and run again) were cut.
         """
+        if not self._may_be_committed(entry_id):
+            return None
         searcher = self._main.searcher()  # the writer keeps one until it ends
         found = list(searcher.document_numbers(**{ID_FIELD: entry_id}))
         if not found:
@@ -266,6 +274,24 @@ class BatchWriter:
         for docnum in found:
             self._main.delete_document(docnum)
         return _as_added(old), size
+
+    def _may_be_committed(self, entry_id: str) -> bool:
+        """False when no committed segment holds the entry, told from the segments' id
+        tables; a term look-up in each segment (tens of them in a large batched
+        ingest, for every entry) is then spared."""
+        if not self._committed_ids_read:
+            from .query.columns import committed_id_hashes
+
+            self._committed_ids = committed_id_hashes(self._ix.storage, self._main.segments)
+            self._committed_ids_read = True
+        known = self._committed_ids
+        if known is None:
+            return True
+        from .query.columns import id_hash
+
+        wanted = np.uint64(id_hash(entry_id))
+        at = int(np.searchsorted(known, wanted))
+        return at < len(known) and bool(known[at] == wanted)
 
     def _take_back(self, batch: int, slot: int) -> dict[str, Any]:
         """Read an entry back from a written batch's segment and delete it there."""

@@ -9,6 +9,8 @@ from threadsearch import SearchRequest, get_thread, ingest_paths, open_index, se
 from threadsearch import writer as batched
 from threadsearch.ingest import IngestOptions
 from threadsearch.model import canonical_url, thread_id_for
+from threadsearch.query.columns import SIDECAR_EXT, committed_id_hashes, id_hash
+from threadsearch.schema import ID_FIELD
 
 from tests.conftest import DATA, SEED
 
@@ -89,3 +91,33 @@ def test_a_batched_commit_gives_each_worker_an_equal_segment(
     index.close()
     workers = batched.SegmentBuilders().workers
     assert sizes == ([19, 20] if workers == 2 else [39])
+
+
+def test_the_committed_id_table_holds_every_entry_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A re-ingest asks this table before it looks an entry up in every segment.
+    monkeypatch.setattr(batched, "BATCH_DOCUMENTS", 7)
+    index = open_index(tmp_path, create=True)
+    ingest_paths(index, [SEED])
+    segments = index.whoosh._segments()
+    with index.whoosh.searcher() as searcher:
+        ids = [fields[ID_FIELD] for fields in searcher.all_stored_fields()]
+    index.close()
+    assert len(segments) == 4 and len(ids) == 27
+    hashes = committed_id_hashes(index.whoosh.storage, segments)
+    assert hashes is not None
+    assert hashes.tolist() == sorted(id_hash(entry_id) for entry_id in ids)
+
+
+def test_a_reingest_without_id_tables_still_replaces_its_entries(tmp_path: Path) -> None:
+    index = open_index(tmp_path, create=True)
+    ingest_paths(index, [SEED])
+    index.close()
+    for sidecar in tmp_path.glob(f"*{SIDECAR_EXT}"):
+        sidecar.unlink()
+    index = open_index(tmp_path)
+    assert committed_id_hashes(index.whoosh.storage, index.whoosh._segments()) is None
+    ingest_paths(index, [SEED])
+    assert stats(index).entries == 27
+    index.close()

@@ -269,6 +269,36 @@ def load_segment(path: Path, doc_count: int) -> SegmentColumns | None:
     return SegmentColumns(doc_count, keyword, tags, time, ids)
 
 
+def load_id_hashes(path: Path, doc_count: int) -> NDArray[np.uint64] | None:
+    """A segment's id hashes, ascending, read alone from its file (the other arrays
+    stay on disk), or None if the file has no id table it can trust."""
+    try:
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as saved:
+            if saved["version"][0] != SIDECAR_VERSION or saved["doc_count"][0] != doc_count:
+                return None
+            hashes: NDArray[np.uint64] = saved["id.hash"]
+    except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
+        return None
+    if hashes.dtype != np.uint64 or len(hashes) > doc_count:
+        return None
+    return hashes
+
+
+def committed_id_hashes(storage: Any, segments: Iterable[Any]) -> NDArray[np.uint64] | None:
+    """Every id hash of the segments (deleted documents' too), sorted: an id whose hash
+    is absent is in none of them. None when a segment has no id table to read."""
+    folder = _folder(storage)
+    if folder is None:
+        return None
+    tables = []
+    for segment in segments:
+        hashes = load_id_hashes(sidecar_path(folder, segment), segment.doc_count_all())
+        if hashes is None:
+            return None
+        tables.append(hashes)
+    return np.sort(np.concatenate([np.empty(0, dtype=np.uint64), *tables]))
+
+
 def _folder(storage: Any) -> Path | None:
     folder = getattr(storage, "folder", None)  # None for an in-memory storage
     return Path(folder) if folder else None
