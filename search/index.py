@@ -82,7 +82,7 @@ from .errors import IndexNotFoundError, IndexVersionError, IndexWriteError, Sear
 from .model import Thread
 from .query.columns import write_missing_sidecars
 from .schema import INDEX_NAME, META_FILE, SCHEMA_VERSION, THREAD, build_schema, thread_documents
-from .writer import BatchWriter, SegmentBuilders, close_files, open_writer
+from .writer import BatchWriter, SegmentBuilders, SegmentSize, close_files, open_writer
 
 #: The Whoosh release threadsearch is built and tested against (the ``whoosh3`` fork).
 WHOOSH_VERSION = (3, 54, 0)
@@ -521,13 +521,14 @@ class ThreadIndex:
         wait: float = 0.0,
         on_busy: Callable[[], None] | None = None,
         builders: SegmentBuilders | None = None,
-        segment_documents: int | None = None,
+        segment_size: SegmentSize | None = None,
     ) -> IngestReport:
         """Add or replace the threads' entries, all in one commit (see :mod:`.writer`).
 
         Segments are written by ``builders``, worker processes a caller that commits
-        many times keeps (workers of this call's own by default), ``segment_documents``
-        entries each (:data:`.writer.BATCH_DOCUMENTS` by default).
+        many times keeps (workers of this call's own by default), closed at
+        ``segment_size`` (:data:`.writer.BATCH_DOCUMENTS` entries or
+        :data:`.writer.BATCH_CHARS` characters of text by default).
 
         Raises :class:`~.errors.IndexBusyError` when another writer holds the index
         for longer than ``wait`` seconds. Validated writes: :mod:`.writes`.
@@ -540,7 +541,7 @@ class ThreadIndex:
                 self._ix,
                 replace_existing=not self._ix.is_empty(),
                 builders=builders,
-                segment_documents=segment_documents,
+                segment_size=segment_size,
                 wait=wait,
                 on_busy=on_busy,
             )

@@ -48,7 +48,7 @@ from .quotes import separate_quotes
 from .schema import META_FILE
 from .sources import SNIFF_BYTES, CompanionFileError, Format, detect_format, get_source
 from .sources.base import SourceContext
-from .writer import SegmentBuilders, let_waiters_in
+from .writer import SegmentBuilders, entry_text_size, let_waiters_in
 
 #: Entries per commit of a batched ingest: a re-run after a crash repeats at most this
 #: many; each commit adds a segment or two to the index.
@@ -315,8 +315,8 @@ class _BatchedIngest:
                     let_waiters_in(self.index.whoosh)
                 batch: dict[str, dict[str, Any]] = {}
                 # Read before indexing, so the commit's size is known and it is cut into
-                # at least one segment per worker (the index is locked only while it is
-                # written).
+                # segments of equal text, as many for each worker (the index is locked
+                # only while it is written).
                 threads = list(self._batch(batch))
                 part = self.index.ingest(
                     threads,
@@ -324,7 +324,10 @@ class _BatchedIngest:
                     wait=self.options.wait,
                     on_busy=self.progress.on_busy,
                     builders=builders,
-                    segment_documents=builders.share(sum(len(t.entries) for t in threads)),
+                    segment_size=builders.share(
+                        sum(len(t.entries) for t in threads),
+                        sum(entry_text_size(e) for t in threads for e in t.entries),
+                    ),
                 )
                 try:
                     record_files(

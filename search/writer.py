@@ -33,7 +33,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,6 +42,7 @@ from whoosh.writing import SegmentWriter
 
 from .errors import IndexBusyError
 from .merge import merge_documents
+from .model import Entry
 from .schema import (
     AUTHOR,
     BODY,
@@ -69,6 +70,14 @@ BATCH_DOCUMENTS = 10_000
 BATCH_CHARS = 3_000_000
 #: The smallest segment a batched ingest's commit is cut into for its workers.
 MIN_SEGMENT_DOCUMENTS = 500
+
+
+class SegmentSize(NamedTuple):
+    """Where a batch closes into a segment: at ``documents`` documents or at
+    ``characters`` characters of text, whichever comes first."""
+
+    documents: int
+    characters: int
 POOL_MB = 128
 #: Seconds between two tries for the write lock while waiting for another writer.
 LOCK_POLL = 0.05
@@ -198,7 +207,7 @@ class BatchWriter:
         *,
         replace_existing: bool,
         builders: SegmentBuilders | None = None,
-        segment_documents: int | None = None,
+        segment_size: SegmentSize | None = None,
         wait: float = 0.0,
         on_busy: Callable[[], None] | None = None,
     ) -> None:
@@ -209,7 +218,9 @@ class BatchWriter:
         # Workers of its own, stopped at the commit, unless the caller lends some.
         self._own = builders is None
         self._builders = builders if builders is not None else SegmentBuilders()
-        self._segment_documents = max(1, segment_documents or BATCH_DOCUMENTS)
+        documents, characters = segment_size or SegmentSize(BATCH_DOCUMENTS, BATCH_CHARS)
+        self._segment_documents = max(1, documents)
+        self._segment_chars = max(1, characters)
         self._pending: list[Future[Any]] = []  # one per batch sent, in order
         self._docs: list[dict[str, Any]] = []  # the batch being collected
         self._chars = 0  # the batch's characters of text
@@ -252,7 +263,7 @@ class BatchWriter:
         self._where[entry_id] = (current, len(self._docs), thread_size)
         self._docs.append(doc)
         self._chars += _text_size(doc)
-        if len(self._docs) >= self._segment_documents or self._chars >= BATCH_CHARS:
+        if len(self._docs) >= self._segment_documents or self._chars >= self._segment_chars:
             self._send(last=False)
 
     def _take_committed(self, entry_id: str) -> tuple[dict[str, Any], int] | None:
@@ -360,12 +371,26 @@ class SegmentBuilders:
     def started(self) -> bool:
         return self._pool is not None
 
-    def share(self, entries: int) -> int:
-        """Documents per segment that give each worker an equal part of a commit of
-        ``entries`` entries: never under :data:`MIN_SEGMENT_DOCUMENTS`, nor over
-        :data:`BATCH_DOCUMENTS`."""
-        part = -(-entries // max(1, self.workers))
-        return min(BATCH_DOCUMENTS, max(MIN_SEGMENT_DOCUMENTS, part))
+    def share(self, entries: int, characters: int) -> SegmentSize:
+        """Where to cut a commit of ``entries`` entries and ``characters`` characters of
+        text (:func:`entry_text_size`) so that the workers finish together: into segments
+        of equal text (a segment's writing time follows its text), as many for each
+        worker, none over :data:`BATCH_DOCUMENTS` or :data:`BATCH_CHARS`. Past those
+        limits, a commit is not cut into segments of under :data:`MIN_SEGMENT_DOCUMENTS`
+        entries for the workers' sake (a small commit makes fewer, down to one).
+
+        >>> SegmentBuilders(workers=2).share(10_700, 15_000_000)  # 6 segments
+        SegmentSize(documents=10000, characters=2500000)
+        """
+        workers = max(1, self.workers)
+        needed = max(
+            1, -(-entries // max(1, BATCH_DOCUMENTS)), -(-characters // max(1, BATCH_CHARS))
+        )
+        segments = workers * -(-needed // workers)
+        segments = max(needed, min(segments, entries // max(1, MIN_SEGMENT_DOCUMENTS)))
+        if characters <= 0:  # no text: cut by entries
+            return SegmentSize(min(BATCH_DOCUMENTS, -(-entries // segments)), BATCH_CHARS)
+        return SegmentSize(BATCH_DOCUMENTS, -(-characters // segments))
 
     def submit(self, directory: str, indexname: str, docs: list[dict[str, Any]]) -> Future[Any]:
         if self._pool is None:
@@ -382,6 +407,11 @@ class SegmentBuilders:
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
+
+
+def entry_text_size(entry: Entry) -> int:
+    """An entry's characters of text, as a batch counts them for its segment."""
+    return len(entry.title or "") + len(entry.body) + len(entry.quoted)
 
 
 def _text_size(doc: dict[str, Any]) -> int:
