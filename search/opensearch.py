@@ -396,6 +396,9 @@ def _query_string(q: str, fields: list[str], limits: QueryLimits) -> dict[str, A
             # Each word in any of the fields, as Whoosh's multifield parser reads it
             # (best_fields would want every word in one field).
             "type": "cross_fields",
+            # A word's score is the sum of its fields' scores, as Whoosh adds the
+            # title's and the body's (the default, 0, keeps the best field's alone).
+            "tie_breaker": 1.0,
             "lenient": True,
             "fuzzy_prefix_length": limits.fuzzy_prefix,
             "allow_leading_wildcard": limits.allow_leading_wildcard,

@@ -61,6 +61,10 @@ CORPUS_REQUESTS = [
     SearchRequest(q="deployment", facets=["kind", "site", "lang"], sort="newest"),
     SearchRequest(q="continuous deployment", kind=["comment"], facets=["author", "month"]),
     SearchRequest(q="博客", facets=["lang", "year"]),
+    # Ranked by score: a word's title and body scores add up on both (overlap 0.5 when
+    # the cluster kept the best field's alone).
+    SearchRequest(q="continuous deployment"),
+    *(SearchRequest(q=word) for word in ("python", "software", "java", "problema", "google")),
     SearchRequest(lang=["zh"], facets=["author", "year", "kind"], sort="oldest"),
     SearchRequest(lang=["pt"], facets=["thread"], sort="newest", page=3),
     SearchRequest(kind=["pingback"], facets=["kind", "site"], sort="newest"),
