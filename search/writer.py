@@ -70,14 +70,6 @@ BATCH_DOCUMENTS = 10_000
 BATCH_CHARS = 3_000_000
 #: The smallest segment a batched ingest's commit is cut into for its workers.
 MIN_SEGMENT_DOCUMENTS = 500
-
-
-class SegmentSize(NamedTuple):
-    """Where a batch closes into a segment: at ``documents`` documents or at
-    ``characters`` characters of text, whichever comes first."""
-
-    documents: int
-    characters: int
 POOL_MB = 128
 #: Seconds between two tries for the write lock while waiting for another writer.
 LOCK_POLL = 0.05
@@ -191,6 +183,14 @@ def _build_segment(directory: str, indexname: str, docs: list[dict[str, Any]]) -
 
     write_sidecar(ix.storage, ix.schema, segment)
     return segment
+
+
+class SegmentSize(NamedTuple):
+    """Where a batch closes into a segment: at ``documents`` documents or at
+    ``characters`` characters of text, whichever comes first."""
+
+    documents: int
+    characters: int
 
 
 class BatchWriter:
