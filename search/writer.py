@@ -290,16 +290,14 @@ class BatchWriter:
         """False when no committed segment holds the entry, told from the segments' id
         tables; a term look-up in each segment (tens of them in a large batched
         ingest, for every entry) is then spared."""
-        if not self._committed_ids_read:
-            from .query.columns import committed_id_hashes
+        from .query.columns import committed_id_hashes, id_hash
 
+        if not self._committed_ids_read:
             self._committed_ids = committed_id_hashes(self._ix.storage, self._main.segments)
             self._committed_ids_read = True
         known = self._committed_ids
         if known is None:
             return True
-        from .query.columns import id_hash
-
         wanted = np.uint64(id_hash(entry_id))
         at = int(np.searchsorted(known, wanted))
         return at < len(known) and bool(known[at] == wanted)

@@ -237,12 +237,17 @@ def save_segment(path: Path, columns: SegmentColumns) -> None:
     os.replace(partial, path)
 
 
+def _current(saved: Any, doc_count: int) -> bool:
+    """Whether a segment's file is of this release's layout and of the segment as it is."""
+    return bool(saved["version"][0] == SIDECAR_VERSION and saved["doc_count"][0] == doc_count)
+
+
 def load_segment(path: Path, doc_count: int) -> SegmentColumns | None:
     """A segment's values from its file, or None if there is none it can trust."""
     try:
         # Our own file handle: np.load leaks its own when the archive is damaged.
         with open(path, "rb") as file, np.load(file, allow_pickle=False) as saved:
-            if saved["version"][0] != SIDECAR_VERSION or saved["doc_count"][0] != doc_count:
+            if not _current(saved, doc_count):
                 return None
             keyword = {
                 field: KeywordColumn(
@@ -274,7 +279,7 @@ def load_id_hashes(path: Path, doc_count: int) -> NDArray[np.uint64] | None:
     stay on disk), or None if the file has no id table it can trust."""
     try:
         with open(path, "rb") as file, np.load(file, allow_pickle=False) as saved:
-            if saved["version"][0] != SIDECAR_VERSION or saved["doc_count"][0] != doc_count:
+            if not _current(saved, doc_count):
                 return None
             hashes: NDArray[np.uint64] = saved["id.hash"]
     except (OSError, ValueError, KeyError, IndexError, zipfile.BadZipFile):
