@@ -10,7 +10,9 @@ Everything that knows OpenSearch lives here, as Whoosh stays in :mod:`.index` an
   ``body_<lang>``. Differences from the Whoosh side are listed in the README ("When one
   machine is not enough").
 - **Requests** (:func:`search_body`): the query text through ``query_string`` (the same
-  syntax: ANDed words, phrases, ``field:value``, ``OR``, ``NOT``), filters as a
+  syntax: ANDed words, phrases, ``field:value``, ``OR``, ``NOT``; spelled first as the
+  Whoosh parser reads it, :func:`whoosh_reading`), each word scored in each field as
+  Whoosh scores it (:func:`_ranked`), filters as a
   ``post_filter``, each facet an aggregation filtered by every filter but its own
   (multi-select), calendar facets as ``date_histogram``, one hit per thread by ``collapse``,
   the "did you mean" from the term suggester, similar entries by ``more_like_this``, and
@@ -27,6 +29,7 @@ code the Whoosh backend uses, so both mark the same words.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timezone
@@ -83,7 +86,7 @@ from .query.engine import (
 from .query.facets import CALENDAR_FACETS, KEYWORD_FACETS, facet_filter
 from .query.filters import DATE_FILTER, KEYWORD_FILTERS, _check_kinds
 from .query.limits import DEFAULT_LIMITS, QueryLimits, check_query
-from .query.parse import parse_query, query_units
+from .query.parse import QueryUnit, parse_query, query_units, typed_spans
 from .query.snippets import highlight
 from .schema import (
     AUTHOR,
@@ -365,21 +368,129 @@ def text_query(
     """The query text over the stemmed fields of ``langs`` for entries in a stemmed
     language, and over the folded fields for the others (:func:`.analysis.indexed_as_stems`:
     the Whoosh side indexes one or the other, and a prefix must reach the same terms);
-    fuzzy terms keep ``limits.fuzzy_prefix`` leading characters, as on the Whoosh side."""
+    fuzzy terms keep ``limits.fuzzy_prefix`` leading characters, as on the Whoosh side.
+
+    ``query_string`` decides which entries match; each positive word, phrase and prefix
+    (:func:`.query.parse.query_units`) then adds its own score (:func:`_ranked`).
+    """
     if not q.strip():
         return {"match_all": {}}
+    units = query_units(q, _SCHEMA, langs)
+    q = whoosh_reading(q, langs)
+    folded_fields = {TITLE: [f"{TITLE}^2", f"{LINKBACK_TITLE}^2"], BODY: [BODY]}
     folded = {
         "bool": {
-            "must": [_query_string(q, [f"{TITLE}^2", f"{LINKBACK_TITLE}^2", BODY], limits)],
+            "must": [_ranked(q, units, folded_fields, limits)],
             "must_not": [{"terms": {LANG: list(STEMMED)}}],
         }
     }
     stemmed = [lang for lang in dict.fromkeys(langs) if _stems(lang)]
     if not stemmed:
         return folded
-    fields = [field for lang in stemmed for field in (f"{TITLE}_{lang}^2", f"{BODY}_{lang}")]
+    stemmed_fields = {
+        TITLE: [f"{TITLE}_{lang}^2" for lang in stemmed],
+        BODY: [f"{BODY}_{lang}" for lang in stemmed],
+    }
     return {
-        "bool": {"should": [_query_string(q, fields, limits), folded], "minimum_should_match": 1}
+        "bool": {
+            "should": [_ranked(q, units, stemmed_fields, limits), folded],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+#: Characters query_string reads as syntax where Whoosh's parser reads part of a word:
+#: ``R-help``, ``TCP/IP`` (a regular expression there), ``-java``, ``!java``, ``a||b``.
+_NOT_SYNTAX_IN_WHOOSH = frozenset("+-!/&|=<>\\")
+
+
+def whoosh_reading(q: str, langs: Sequence[str | None]) -> str:
+    """``q`` spelled so that ``query_string`` reads it as the Whoosh side does.
+
+    - A word holding a character that is syntax only to ``query_string`` is quoted: Whoosh
+      reads ``R-help`` as the phrase of its parts and ``-java`` as ``java`` (exclusion is
+      ``NOT``), and a quoted word is the phrase of its parts here too.
+    - A date is spelled as the range Whoosh searches (``timestamp:2005-10``,
+      ``timestamp:yesterday``, ``timestamp:>2005``), in ISO dates the cluster reads.
+
+    >>> whoosh_reading("R-help -java timestamp:2005-10", ["en"])
+    '"R-help" "-java" timestamp:[2005-10-01T00:00:00+00:00 TO 2005-10-31T23:59:59.999999+00:00]'
+    """
+    parts: list[str] = []
+    at = 0
+    for span in typed_spans(q, _SCHEMA, langs):
+        if span.word is not None:
+            if _NOT_SYNTAX_IN_WHOOSH.isdisjoint(span.word):
+                continue
+            spelled = '"' + span.word.replace("\\", "\\\\") + '"'
+        else:
+            low, high = (_utc_text(b) if b else "*" for b in (span.low, span.high))
+            spelled = f"{span.fieldname}:[{low} TO {high}]"
+        parts += [q[at : span.start], spelled]
+        at = span.end
+    parts.append(q[at:])
+    return "".join(parts)
+
+
+def _ranked(
+    q: str, units: Sequence[QueryUnit], fields: dict[str, list[str]], limits: QueryLimits
+) -> dict[str, Any]:
+    """The entries ``q`` matches over ``fields``, scored word by word as on the Whoosh side.
+
+    ``query_string`` reads the words typed together as one text, and its multi-field types
+    either want every word in one field (``best_fields``, ``most_fields``) or blend the
+    fields' document frequencies (``cross_fields``), so a word rare in titles weighs no
+    more there than in bodies. Whoosh scores each word in each field with that field's
+    statistics and adds the scores up. So ``query_string`` only filters here (the entries
+    matched do not change), and each positive word, phrase and prefix of the query
+    (:func:`.query.parse.query_units`) adds its own score (:func:`_unit_score`).
+    """
+    everywhere = [name for names in fields.values() for name in names]
+    matching = _query_string(q, everywhere, limits)
+    if not units:
+        return matching
+    scores = [_unit_score(unit, fields, limits) for unit in units]
+    return {"bool": {"filter": [matching], "should": scores}}
+
+
+#: Terms a prefix or wildcard is scored by (OpenSearch's default clause limit). An entry
+#: that only terms past these match is still matched, through the filter, with no score.
+SCORED_TERMS = 1024
+#: query_string's special characters but the wildcards ``*`` and ``?``.
+_SPECIAL = re.compile(r'([+\-=&|><!(){}\[\]^"~:\\/])')
+
+
+def _unit_score(
+    unit: QueryUnit, fields: dict[str, list[str]], limits: QueryLimits
+) -> dict[str, Any]:
+    """The clause that scores ``unit``: each of its fields with the field's own statistics,
+    the fields' scores added (``tie_breaker`` 1) as Whoosh adds the title's and body's."""
+    names = [name for field in sorted(unit.fields) for name in fields.get(field, [field])]
+    if unit.pattern is not None:
+        # A prefix or wildcard scored by its terms, as on the Whoosh side, where the
+        # default rewrite would give every match the same score.
+        return {
+            "query_string": {
+                "query": _SPECIAL.sub(r"\\\1", unit.text),
+                "fields": names,
+                "tie_breaker": 1.0,
+                "rewrite": f"top_terms_{SCORED_TERMS}",
+                "lenient": True,
+                "allow_leading_wildcard": limits.allow_leading_wildcard,
+            }
+        }
+    if len(unit.text.split()) > 1:
+        kind = {"type": "phrase"}
+    else:  # a word's parts (an identifier's, a CJK word's bigrams) in one field
+        kind = {"type": "best_fields", "operator": "and"}
+    return {
+        "multi_match": {
+            "query": unit.text,
+            "fields": names,
+            **kind,
+            "tie_breaker": 1.0,
+            "lenient": True,
+        }
     }
 
 

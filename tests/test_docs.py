@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import re
 
+import pytest
 import threadsearch
 from threadsearch.api.cli import main
 from threadsearch.api.config import SETTINGS
@@ -32,3 +35,10 @@ def test_public_names_are_exported() -> None:
     for name in threadsearch.__all__:
         assert hasattr(threadsearch, name), name
     assert "search" in threadsearch.__all__ and "open_index" in threadsearch.__all__
+
+
+@pytest.mark.parametrize("module", ["threadsearch.query.parse", "threadsearch.opensearch"])
+def test_the_examples_in_the_query_docstrings_run(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0
+    assert result.attempted > 0

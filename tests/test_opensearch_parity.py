@@ -61,10 +61,6 @@ CORPUS_REQUESTS = [
     SearchRequest(q="deployment", facets=["kind", "site", "lang"], sort="newest"),
     SearchRequest(q="continuous deployment", kind=["comment"], facets=["author", "month"]),
     SearchRequest(q="博客", facets=["lang", "year"]),
-    # Ranked by score: a word's title and body scores add up on both (overlap 0.5 when
-    # the cluster kept the best field's alone).
-    SearchRequest(q="continuous deployment"),
-    *(SearchRequest(q=word) for word in ("python", "software", "java", "problema", "google")),
     SearchRequest(lang=["zh"], facets=["author", "year", "kind"], sort="oldest"),
     SearchRequest(lang=["pt"], facets=["thread"], sort="newest", page=3),
     SearchRequest(kind=["pingback"], facets=["kind", "site"], sort="newest"),
@@ -78,6 +74,30 @@ CORPUS_REQUESTS = [
     # (a French pingback named "… déployer en continu" is not found: its term is deploi|fr).
     SearchRequest(q="deploy*", collapse="thread", sort="newest", facets=["kind"]),
     SearchRequest(q="deploy*", kind=["pingback"], facets=["lang"], sort="newest"),
+]
+
+#: Ranked by score. Each word scores in each field with that field's statistics, and the
+#: fields' scores add up, on both backends; Whoosh divides a title's length by the average
+#: over every entry, untitled comments included, so it weighs a title match less than
+#: BM25 on the cluster does, and there the overlap stays below 0.8 (README, "When one
+#: machine is not enough").
+_TITLES_WEIGH_LESS = pytest.mark.xfail(
+    strict=True, reason="Whoosh averages title lengths over untitled entries too"
+)
+RANKED_QUERIES = [
+    *("python", "usuários", "git", "博客", "continuous deployment", "deployment", "test"),
+    *("lista", "code review", "java", "problema", "google", "数据"),
+    *(pytest.param(q, marks=_TITLES_WEIGH_LESS) for q in ("deploy*", "server", "startup")),
+    pytest.param("software", marks=_TITLES_WEIGH_LESS),
+]
+
+#: Text that query_string reads as syntax where Whoosh reads words (exclusion is NOT, not
+#: a leading -; R-help and and/or are phrases), and dates as Whoosh reads them.
+SYNTAX_QUERIES = [
+    *("python -java", "!java python", "python +java", "python || java", "python && java"),
+    *("deploy* -test", "continuous -(deployment)", "and/or", "/usr/lib", "a/b/c", "e-mail"),
+    *("python -", "timestamp:>2011", "timestamp:[2010 TO 2011] -java", "timestamp:<2010"),
+    *("timestamp:2010-03 OR timestamp:2012-01", "timestamp:[2010/01/01 TO 2010/06/30]"),
 ]
 
 
@@ -102,6 +122,9 @@ IDENTIFIER_REQUESTS = [
     # Each word in any field, as on Whoosh: "formulae" only in the subject, "function"
     # only in the body of 4 messages.
     SearchRequest(q="formulae function", sort="newest"),
+    # A hyphen is part of a word on both, not an exclusion.
+    *(SearchRequest(q=q, sort="newest") for q in ("S-plus -windows", "dyn.load -windows")),
+    SearchRequest(q="R-help", sort="newest"),
 ]
 
 #: Small German and Turkish threads and an English one naming German people and places
@@ -231,6 +254,26 @@ def test_opensearch_corpus_answers_as_whoosh(
 ) -> None:
     whoosh, cluster = corpus_pair
     assert_same_result(request_, whoosh.search(request_), cluster.search(request_))
+
+
+@pytest.mark.parametrize("q", RANKED_QUERIES)
+def test_opensearch_ranks_as_whoosh(
+    corpus_pair: tuple[WhooshBackend, OpenSearchBackend], q: str
+) -> None:
+    whoosh, cluster = corpus_pair
+    request = SearchRequest(q=q)
+    ours = whoosh.search(request)
+    assert ours.total >= 7
+    assert_same_result(request, ours, cluster.search(request))
+
+
+@pytest.mark.parametrize("q", SYNTAX_QUERIES)
+def test_opensearch_reads_the_query_as_whoosh(
+    corpus_pair: tuple[WhooshBackend, OpenSearchBackend], q: str
+) -> None:
+    whoosh, cluster = corpus_pair
+    request = SearchRequest(q=q, sort="newest", per_page=50)
+    assert_same_result(request, whoosh.search(request), cluster.search(request))
 
 
 def test_opensearch_seed_thread_entry_and_stats_match(

@@ -36,6 +36,7 @@ from whoosh.qparser import (
     MultifieldPlugin,
     PhrasePlugin,
     QueryParser,
+    dateparse,
     syntax,
 )
 from whoosh.qparser.dateparse import DateParserPlugin
@@ -381,6 +382,68 @@ def query_units(
             if plan.alternatives:
                 units.append(QueryUnit(word, fields, plan=plan))
     return units
+
+
+@dataclass(frozen=True)
+class TypedSpan:
+    """Where the parser read one word or one date in the query text (``text[start:end]``).
+
+    ``word`` is the word as typed; a date has its ``fieldname`` and the bounds Whoosh
+    searches, ``low`` and ``high``, both included (None where open: ``timestamp:>x``).
+    A date's span starts at its field name and runs over any ``<``/``>`` before it.
+    """
+
+    start: int
+    end: int
+    fieldname: str | None
+    word: str | None = None
+    low: datetime | None = None
+    high: datetime | None = None
+
+
+_DATE_PREFIX = re.compile(r"(\w+):\s*[<>=]*\s*$")
+
+
+def typed_spans(
+    text: str, schema: Schema, langs: Sequence[str | None] = ("en",)
+) -> list[TypedSpan]:
+    """The words and dates of ``text`` as the parser reads them, in text order: what
+    another engine needs to read the same text the same way (see the opensearch backend).
+
+    >>> from threadsearch.schema import build_schema
+    >>> [(s.word or s.low.date().isoformat()) for s in typed_spans(
+    ...     'R-help OR "a b" timestamp:>2005-10-02', build_schema())]
+    ['R-help', '2005-10-02']
+    """
+    if not text.strip():
+        return []
+    text, langs = _named_languages(text, langs)
+    try:
+        tree = _syntax_tree(_parser(schema, langs), text)
+    except Exception:  # parse_query reports bad syntax
+        return []
+    spans: dict[int, TypedSpan] = {}
+    _collect_spans(tree, text, spans)
+    return [spans[start] for start in sorted(spans)]
+
+
+def _collect_spans(node: Any, text: str, spans: dict[int, TypedSpan]) -> None:
+    if isinstance(node, syntax.GroupNode):
+        for child in node.nodes:
+            _collect_spans(child, text, spans)
+    elif type(node) is syntax.WordNode and node.startchar is not None:
+        spans[node.startchar] = TypedSpan(node.startchar, node.endchar, node.fieldname, node.text)
+    elif isinstance(node, (dateparse.DateRangeNode, dateparse.DateTimeNode)):
+        prefix = _DATE_PREFIX.search(text, 0, node.startchar)
+        if prefix is None:
+            return
+        if isinstance(node, dateparse.DateRangeNode):
+            low, high = node.start, node.end
+        else:  # one date: the whole of its day (or month, or year)
+            low, high = getattr(node.dt, "start", node.dt), getattr(node.dt, "end", node.dt)
+        spans[prefix.start()] = TypedSpan(
+            prefix.start(), node.endchar, node.fieldname, None, low, high
+        )
 
 
 def _positive_text_nodes(node: Any, out: list[Any]) -> None:
