@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from threadsearch import SearchRequest, ThreadIndex, ingest_paths, open_index, search
 from threadsearch.ingest import IngestOptions
 from threadsearch.query import parse as parsing
+from threadsearch.query import scoring
 from threadsearch.query.columns import columns_for
 from threadsearch.query.engine import query_langs
 from threadsearch.query.matching import PostingCache, postings_for, query_mask
@@ -109,10 +111,25 @@ def test_filters_equal_whoosh_filter_queries(mixed: ThreadIndex, tmp_path: Path)
 
 
 RANKED = ["korea", "north korea", "china OR japan", "korea NOT north", "deployment imvu"]
+RANKED += ['"north korea"', "(korea OR china) refugees", "continuous deployment OR imvu"]
 
 
 @pytest.mark.parametrize("text", RANKED)
-def test_numpy_bm25_equals_whoosh_scores(mixed: ThreadIndex, text: str) -> None:
+@pytest.mark.parametrize("sparse_below", [1, 10**9], ids=["sparse", "dense"])
+def test_numpy_bm25_equals_whoosh_scores(
+    mixed: ThreadIndex, text: str, sparse_below: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Terms are combined where they occur (sparse) or over every document (dense),
+    # whichever is cheaper for their sizes: both give Whoosh's scores.
+    monkeypatch.setattr(scoring, "SPARSE_BELOW", sparse_below)
+    combined: list[bool] = []
+    sparse_combine = scoring._sparse_combine
+
+    def counted(parts: list[Any], is_and: bool) -> Any:
+        combined.append(is_and)
+        return sparse_combine(parts, is_and)
+
+    monkeypatch.setattr(scoring, "_sparse_combine", counted)
     searcher = mixed.searcher()
     columns = columns_for(mixed)
     q = parse(mixed, text)
@@ -124,6 +141,7 @@ def test_numpy_bm25_equals_whoosh_scores(mixed: ThreadIndex, text: str) -> None:
     assert [d for d, _ in fast] == [hit.docnum for hit in slow]
     assert [s for _, s in fast] == pytest.approx([hit.score for hit in slow], rel=1e-12)
     assert int(np.count_nonzero(scored[1] & columns.live)) == len(slow)
+    assert bool(combined) == (sparse_below == 1)
 
 
 def test_unsupported_shapes_fall_back_to_whoosh(mixed: ThreadIndex) -> None:

@@ -51,6 +51,7 @@ class ScoringCache:
         self._doc_count = doc_count
         self._terms: ArrayCache[tuple[NDArray[np.int32], Scores]] = ArrayCache(TERM_CACHE_BYTES)
         self._lengths: dict[str, Scores] = {}
+        self._averages: dict[str, float] = {}
         self.sites = sites if sites is not None else TermSites()
 
     def postings(
@@ -78,6 +79,14 @@ class ScoringCache:
     def held_bytes(self) -> int:
         """Bytes of the postings (ids and weights) this cache holds."""
         return self._terms.size
+
+    def average_length(self, searcher: Searcher, field: str) -> float:
+        """Whoosh's average length of ``field`` (1 for an empty field), read once: Whoosh
+        adds it up over every segment at each call."""
+        found = self._averages.get(field)
+        if found is None:
+            found = self._averages.setdefault(field, searcher.avg_field_length(field) or 1)
+        return found
 
     def lengths(self, searcher: Searcher, field: str) -> Scores:
         found = self._lengths.get(field)
@@ -179,7 +188,7 @@ class Scorer:
             return np.where(keep, scores, 0.0), keep
         return None
 
-    def _combine(self, q: wq.Query) -> tuple[Scores, Mask] | None:
+    def _combine(self, q: wq.Query) -> _Part | None:
         # AND with NOT parts: Whoosh intersects the positive parts with an inverse
         # matcher per negated part, and each inverse matcher scores a constant 1.0.
         is_and = type(q) is wq.And
@@ -191,6 +200,10 @@ class Scorer:
         excluded = [part for part in unwanted if part is not None]
         if not parts or len(parts) < len(found) or len(excluded) < len(unwanted):
             return None
+        sparse = [part for part in parts if isinstance(part, _Sparse)]
+        if not excluded and len(sparse) == len(parts):
+            if sum(len(part.ids) for part in sparse) * SPARSE_BELOW <= self._doc_count:
+                return _sparse_combine(sparse, is_and)
         # A query word stands for a term per language and field, most of them in few
         # documents or none: a term adds into the sums where it occurs, not over every
         # document. Each document's sum is taken in the parts' order, as before.
@@ -224,10 +237,32 @@ class Scorer:
         b = weighting._field_B.get(field, weighting.B)
         k1 = weighting.K1
         idf = term_idf(searcher, self._cache.sites.get(searcher, field, text))
-        avg = searcher.avg_field_length(field) or 1
+        avg = self._cache.average_length(searcher, field)
         lengths = self._cache.lengths(searcher, field)[ids]
         term = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avg)))
         return _Sparse(ids, term * q.boost if q.boost != 1.0 else term)
+
+
+#: Parts whose postings hold fewer than one document in this many are combined where
+#: they occur (sorting their ids) instead of over every document: below it, sorting is
+#: the cheaper (0.04 against 0.34 ms for 1,500 ids of 172,000, even at 25,000).
+SPARSE_BELOW = 8
+
+
+def _sparse_combine(parts: list[_Sparse], is_and: bool) -> _Sparse:
+    """AND or OR of terms' sparse scores, still sparse: the documents all parts hold (AND)
+    or any part holds (OR), each with its parts' scores added in the parts' order, so the
+    sums are the dense path's to the last bit (``bincount`` adds in input order)."""
+    ids = np.concatenate([part.ids for part in parts])
+    values = np.concatenate([part.values for part in parts])
+    unique, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+    sums: Scores = np.bincount(inverse, weights=values, minlength=len(unique)).astype(
+        np.float64, copy=False
+    )
+    if is_and:
+        keep = counts == len(parts)
+        unique, sums = unique[keep], sums[keep]
+    return _Sparse(unique.astype(np.int32, copy=False), sums)
 
 
 @dataclass(frozen=True)
