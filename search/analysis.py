@@ -629,8 +629,21 @@ def match_spans(text: str, plan: QueryPlan, lang: str | None = None) -> list[tup
 def plan_spans(index: Positions, plan: QueryPlan) -> list[tuple[int, int]]:
     """:func:`match_spans` on a text already analyzed by :func:`term_positions`."""
     spans: list[tuple[int, int]] = []
+    # A word's alternatives (one per language) share slots: each slot is looked up once,
+    # and an alternative whose first slot is absent is not looked at further.
+    seen: dict[frozenset[str], dict[int, tuple[int, int]]] = {}
     for alt in plan.alternatives:
-        hits = [_slot_hits(index, slot) for slot in alt]
+        first = seen.get(alt[0])
+        if first is None:
+            first = seen[alt[0]] = _slot_hits(index, alt[0])
+        if not first:
+            continue
+        hits = [first]
+        for slot in alt[1:]:
+            found = seen.get(slot)
+            if found is None:
+                found = seen[slot] = _slot_hits(index, slot)
+            hits.append(found)
         for pos, (start, _) in hits[0].items():
             end = None
             for i, slot_hits in enumerate(hits[1:], 1):

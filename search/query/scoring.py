@@ -204,6 +204,9 @@ class Scorer:
         if not excluded and len(sparse) == len(parts):
             if sum(len(part.ids) for part in sparse) * SPARSE_BELOW <= self._doc_count:
                 return _sparse_combine(sparse, is_and)
+            return _terms_combine(sparse, is_and, self._doc_count)
+        if not excluded and not sparse:
+            return _dense_combine([part for part in parts if not isinstance(part, _Sparse)], is_and)
         # A query word stands for a term per language and field, most of them in few
         # documents or none: a term adds into the sums where it occurs, not over every
         # document. Each document's sum is taken in the parts' order, as before.
@@ -263,6 +266,35 @@ def _sparse_combine(parts: list[_Sparse], is_and: bool) -> _Sparse:
         keep = counts == len(parts)
         unique, sums = unique[keep], sums[keep]
     return _Sparse(unique.astype(np.int32, copy=False), sums)
+
+
+def _terms_combine(parts: list[_Sparse], is_and: bool, doc_count: int) -> tuple[Scores, Mask]:
+    """AND or OR of terms' sparse scores over every document, in two counting passes
+    (``bincount`` adds each document's scores in the parts' order, as the loop did)."""
+    ids = np.concatenate([part.ids for part in parts])
+    values = np.concatenate([part.values for part in parts])
+    total: Scores = np.bincount(ids, weights=values, minlength=doc_count).astype(
+        np.float64, copy=False
+    )
+    counts = np.bincount(ids, minlength=doc_count)
+    if is_and:
+        result = counts == len(parts)
+        return np.where(result, total, 0.0), result
+    return total, counts > 0
+
+
+def _dense_combine(parts: list[tuple[Scores, Mask]], is_and: bool) -> tuple[Scores, Mask]:
+    """AND or OR of parts scored over every document (each 0 where it does not match),
+    their scores added in the parts' order."""
+    total = parts[0][0].copy()
+    result = parts[0][1].copy()
+    for scores, mask in parts[1:]:
+        total += scores
+        if is_and:
+            result &= mask
+        else:
+            result |= mask
+    return (np.where(result, total, 0.0) if is_and else total), result
 
 
 @dataclass(frozen=True)
