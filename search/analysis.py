@@ -503,6 +503,16 @@ def query_plan(text: str, langs: Sequence[str | None]) -> QueryPlan:
     >>> query_plan("中国人", ["zh"]).alternatives
     ((frozenset({'中国'}), frozenset({'国人'})),)
     """
+    return _query_plan(text, tuple(langs))
+
+
+#: Query texts whose plans a process keeps: a search plans each word once per field it
+#: searches, and people search the same words again with other filters and pages.
+PLAN_CACHE = 4096
+
+
+@functools.lru_cache(maxsize=PLAN_CACHE)
+def _query_plan(text: str, langs: tuple[str | None, ...]) -> QueryPlan:
     words = _query_words(text)
     if len(words) == 1 and words[0][0] == WORD and _is_stop_word(words[0][1], langs):
         # A lone stop word of a language whose entries drop them ("in" in "refugees in

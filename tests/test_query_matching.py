@@ -211,16 +211,20 @@ def test_a_scorable_terms_ids_count_against_one_cache_budget(mixed: ThreadIndex)
     cache = PostingCache(doc_count, scoring.sites, scoring)
     body_term = b"refuge|en"  # the stem "refuge" in English text
     ids = cache.ids(searcher, BODY, body_term)
-    weights = scoring.postings(searcher, BODY, body_term)[1]
+    scores = scoring.postings(searcher, BODY, body_term)[1]
     assert ids.tolist() == sorted(searcher.docs_for_query(wq.Term(BODY, body_term)))
     assert len(ids) > 1
-    assert (cache.held_bytes, scoring.held_bytes) == (0, ids.nbytes + weights.nbytes)
+    assert (cache.held_bytes, scoring.held_bytes) == (0, ids.nbytes + scores.nbytes)
+    # The cached scores are Whoosh's BM25F scores of the term in each document.
+    hits = searcher.search(wq.Term(BODY, body_term), limit=None)
+    whoosh = {hit.docnum: hit.score for hit in hits}
+    assert scores.tolist() == pytest.approx([whoosh[d] for d in ids.tolist()], rel=1e-12)
     thread = next(iter(searcher.lexicon(THREAD)))
     thread_ids = cache.ids(searcher, THREAD, thread)
     assert thread_ids.tolist() == sorted(searcher.docs_for_query(wq.Term(THREAD, thread)))
     assert (cache.held_bytes, scoring.held_bytes) == (
         thread_ids.nbytes,
-        ids.nbytes + weights.nbytes,
+        ids.nbytes + scores.nbytes,
     )
 
 

@@ -126,8 +126,13 @@ def _mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: Postings)
         return result
     if isinstance(q, wq.Or) and not getattr(q, "minmatch", 0):
         result = np.zeros(columns.doc_count, dtype=bool)
+        terms = [child for child in q.subqueries if type(child) is wq.Term]
+        if terms:
+            # A word's terms (one per language and field) set in one pass, not a mask each.
+            result[np.concatenate([postings.ids(t.fieldname, t.text) for t in terms])] = True
         for child in q.subqueries:
-            result |= _mask(child, searcher, columns, postings)
+            if type(child) is not wq.Term:
+                result |= _mask(child, searcher, columns, postings)
         return result
     if isinstance(q, wq.AndNot):
         result = _mask(q.a, searcher, columns, postings) & ~_mask(q.b, searcher, columns, postings)
