@@ -37,7 +37,9 @@ def test_public_names_are_exported() -> None:
     assert "search" in threadsearch.__all__ and "open_index" in threadsearch.__all__
 
 
-@pytest.mark.parametrize("module", ["threadsearch.query.parse", "threadsearch.opensearch"])
+@pytest.mark.parametrize(
+    "module", ["threadsearch.query.parse", "threadsearch.query.snippets", "threadsearch.opensearch"]
+)
 def test_the_examples_in_the_query_docstrings_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0

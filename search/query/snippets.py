@@ -164,7 +164,7 @@ def field_spans(
         found: list[tuple[int, int]] = []
         hit: set[int] = set()
         for number, unit in units:
-            unit_spans = plan_spans(reader.positions, _plan(unit, reader.positions))
+            unit_spans = plan_spans(reader.positions, _plan(unit, reader.positions, lang))
             if unit_spans:
                 found.extend(unit_spans)
                 hit.add(number)
@@ -371,11 +371,34 @@ def candidates(units: tuple[QueryUnit, ...], lang: str | None) -> Candidates | N
     return Candidates(re.compile(alternatives[1:]) if kept else None, alternatives)
 
 
-def _plan(unit: QueryUnit, positions: Positions) -> QueryPlan:
+def _plan(unit: QueryUnit, positions: Positions, lang: str | None) -> QueryPlan:
     if unit.plan is not None:
-        return unit.plan
+        return plan_in(unit.plan, lang)
     pattern = unit.pattern or ""
     terms = frozenset(t for t in positions if fnmatchcase(t, pattern))
     return QueryPlan(((terms,),) if terms else ())
 
 
+@lru_cache(maxsize=1024)
+def plan_in(plan: QueryPlan, lang: str | None) -> QueryPlan:
+    """What of ``plan`` a text in ``lang`` can match: its terms are stems of ``lang``
+    (``word|lang``) or of no language, never another language's stem, so those terms
+    are left out, and so is an alternative with a position only they could fill.
+
+    >>> from threadsearch.analysis import query_plan
+    >>> plan = query_plan("houses", ["en", "de"])
+    >>> sorted(plan.terms()), sorted(plan_in(plan, "en").terms())
+    (['houses', 'hous|de', 'hous|en'], ['houses', 'hous|en'])
+    """
+    alternatives = []
+    for alt in plan.alternatives:
+        slots = tuple(frozenset(t for t in slot if _of_lang(t, lang)) for slot in alt)
+        if all(slots):
+            alternatives.append(slots)
+    kept = tuple(alternatives)
+    return plan if kept == plan.alternatives else QueryPlan(kept)
+
+
+def _of_lang(term: str, lang: str | None) -> bool:
+    _, stemmed, term_lang = term.rstrip("*").partition("|")
+    return not stemmed or term_lang == lang
