@@ -14,7 +14,12 @@ from threadsearch.query import parse as parsing
 from threadsearch.query import scoring
 from threadsearch.query.columns import columns_for
 from threadsearch.query.engine import query_langs
-from threadsearch.query.matching import PostingCache, postings_for, query_mask
+from threadsearch.query.matching import (
+    PostingCache,
+    postings_for,
+    query_mask,
+    without_absent_terms,
+)
 from threadsearch.query.parse import build_parser, parse_query
 from threadsearch.query.scoring import Scorer, ScoringCache, top_documents
 from threadsearch.query.sites import TermSites
@@ -260,3 +265,17 @@ def test_spliced_keeps_a_boosted_group_for_normalize() -> None:
     spliced = parsing._spliced(tree()).normalize()
     assert spliced == tree().normalize()
     assert wq.Term(BODY, "plot", boost=3.0) in spliced.subqueries
+
+
+@pytest.mark.parametrize("text", [*QUERIES, *RANKED])
+def test_absent_terms_left_out_change_no_hit_and_no_score(mixed: ThreadIndex, text: str) -> None:
+    # A word names a term per language and field; those no segment holds are dropped
+    # from their OR before masks and scores: Whoosh finds and scores the same.
+    searcher = mixed.searcher()
+    full = parse(mixed, text)
+    pruned = without_absent_terms(parse(mixed, text), searcher, TermSites())
+    ours = searcher.search(pruned, limit=None)
+    theirs = searcher.search(full, limit=None)
+    assert [(hit.docnum, hit.score) for hit in ours] == [(hit.docnum, hit.score) for hit in theirs]
+    if text in ("refugee", "north korea"):  # words in every language of the index
+        assert len(list(pruned.leaves())) < len(list(full.leaves()))

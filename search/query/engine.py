@@ -84,9 +84,10 @@ from .limits import (
 )
 from .lookup import lookup_for
 from .lru import LruCache
-from .matching import postings_for, query_mask
+from .matching import postings_for, query_mask, without_absent_terms
 from .parse import QueryUnit, parse_query, query_units
 from .scoring import Scorer, scoring_for, top_documents
+from .sites import term_sites_for
 from .snippets import highlight
 
 SORTS = ("relevance", "newest", "oldest")
@@ -223,6 +224,7 @@ def _search(
     q = parse_query(request.q, _SCHEMA, query_langs(request, columns))
     check_query(q, searcher.reader(), limits)
     bound_fuzzy(q, limits)
+    q = without_absent_terms(q, searcher, term_sites_for(index))
     matched = query_mask(q, searcher, columns, postings_for(index, columns))
     filters = request_masks(columns, request)
     scoring = scoring_for(index, columns)

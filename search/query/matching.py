@@ -105,6 +105,38 @@ def postings_for(index: CachingIndex, columns: Columns) -> Postings:
     return Postings(cache, index.searcher())
 
 
+def without_absent_terms(q: wq.Query, searcher: Searcher, sites: TermSites) -> wq.Query:
+    """``q`` without the terms no segment of the generation holds where they are
+    alternatives: in an OR beside a term some segment holds.
+
+    A word names a term per language of the index and field (about 30 on R-help), and
+    most are in no document of this generation; an absent term matches nothing and adds
+    nothing to a score, so what ``q`` matches and how it ranks do not change, while
+    the masks, scores and highlights that follow handle a few terms instead of all.
+    ``q`` is changed in place (a parsed query belongs to its search).
+    """
+    if isinstance(q, wq.compound.CompoundQuery):
+        for sub in q.subqueries:
+            without_absent_terms(sub, searcher, sites)
+        if type(q) is wq.Or and not q.minmatch:
+            held = [sub for sub in q.subqueries if not _absent(sub, searcher, sites)]
+            if held and len(held) < len(q.subqueries):
+                q.subqueries = held
+    elif isinstance(q, wq.Not):
+        without_absent_terms(q.query, searcher, sites)
+    elif isinstance(q, wq.BinaryQuery):
+        without_absent_terms(q.a, searcher, sites)
+        without_absent_terms(q.b, searcher, sites)
+    return q
+
+
+def _absent(q: wq.Query, searcher: Searcher, sites: TermSites) -> bool:
+    if type(q) is not wq.Term or q.fieldname not in searcher.schema:
+        return False
+    term = term_bytes(searcher, q.fieldname, q.text)
+    return sites.get(searcher, q.fieldname, term).doc_frequency == 0
+
+
 def query_mask(q: wq.Query, searcher: Searcher, columns: Columns, postings: Postings) -> Mask:
     """The live documents ``q`` matches."""
     return _mask(q, searcher, columns, postings) & columns.live
