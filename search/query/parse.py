@@ -64,11 +64,20 @@ def _boost(q: wq.Query, boost: float) -> wq.Query:
 
 
 def plan_query(fieldname: str, text: str, langs: Sequence[str | None], boost: float = 1.0,
-               slop: int = 1) -> wq.Query | None:  # fmt: skip
-    """The query of a word or phrase on an analyzed field; None when nothing is left."""
+               slop: int = 1, pairs: bool = False) -> wq.Query | None:  # fmt: skip
+    """The query of a word or phrase on an analyzed field; None when nothing is left.
+
+    With ``pairs``, a phrase of two words on the title or body is built straight as the
+    word-pair terms :func:`pair_phrases` would make of it (the same terms, in the same
+    order): a phrase in 15 languages is 30 sequences, which Whoosh's normalize hashed
+    term by term before they were rewritten (a third of parsing a phrase).
+    """
     plan = query_plan(text, langs)
     if not plan.alternatives:
         return None
+    pair_field = PAIR_FIELDS.get(fieldname)
+    if pairs and pair_field and slop == 1 and _two_terms_each(plan):
+        return _pair_query(pair_field, plan, boost)
     q = whoosh_query(fieldname, plan)
     if slop != 1:
         for sub in [q, *q.children()]:
@@ -77,11 +86,37 @@ def plan_query(fieldname: str, text: str, langs: Sequence[str | None], boost: fl
     return _boost(q, boost)
 
 
+def _two_terms_each(plan: QueryPlan) -> bool:
+    """Whether every alternative of ``plan`` is two positions of whole terms."""
+    return all(
+        len(alt) == 2 and not any(t.endswith("*") for slot in alt for t in slot)
+        for alt in plan.alternatives
+    )
+
+
+def _pair_query(pair_field: str, plan: QueryPlan, boost: float) -> wq.Query | None:
+    alternatives: list[wq.Query] = []
+    for first, second in plan.alternatives:
+        terms: list[wq.Query] = [
+            wq.Term(pair_field, f"{a} {b}", boost=boost)
+            for a in sorted(first)
+            for b in sorted(second)
+            if _same_language(a, b)
+        ]
+        if terms:
+            alternatives.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+    if not alternatives:
+        return None
+    return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
+
+
 class _PhraseNode(PhrasePlugin.PhraseNode):  # type: ignore[misc]
     def query(self, parser: Any) -> Any:
         fieldname = self.fieldname or parser.fieldname
         if fieldname in ANALYZED_FIELDS:
-            q = plan_query(fieldname, self.text, parser.langs, self.boost, self.slop)
+            q = plan_query(
+                fieldname, self.text, parser.langs, self.boost, self.slop, parser.pairs
+            )
             return attach(q if q is not None else wq.NullQuery, self)
         return super().query(parser)
 
@@ -111,10 +146,12 @@ class _FuzzyOr(wq.Or):  # type: ignore[misc]
 class LanguageParser(QueryParser):  # type: ignore[misc]
     """Whoosh's multi-field parser with the text fields' words planned per language."""
 
-    def __init__(self, schema: Schema, langs: Sequence[str | None]) -> None:
+    def __init__(self, schema: Schema, langs: Sequence[str | None], pairs: bool = True) -> None:
         super().__init__(None, schema, group=AndGroup)
         self.add_plugin(MultifieldPlugin(list(TEXT_FIELDS), fieldboosts=TEXT_FIELDS))
         self.langs = list(langs)
+        #: Two-word phrases as word-pair terms (:func:`plan_query`); False: as sequences.
+        self.pairs = pairs
         self.remove_plugin_class(PhrasePlugin)
         self.add_plugin(_PhrasePlugin())
 
@@ -130,7 +167,7 @@ class LanguageParser(QueryParser):  # type: ignore[misc]
         if fieldname not in ANALYZED_FIELDS:
             return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
         if termclass is wq.Term and tokenize:
-            return plan_query(fieldname, text, self.langs, boost)
+            return plan_query(fieldname, text, self.langs, boost, pairs=self.pairs)
         if issubclass(termclass, wq.FuzzyTerm):
             # Near the word's terms in each language (stems are what the index holds).
             plan = query_plan(text, self.langs)
@@ -143,8 +180,10 @@ class LanguageParser(QueryParser):  # type: ignore[misc]
         return termclass(fieldname, fold(text)[0], boost=boost)
 
 
-def build_parser(schema: Schema, langs: Sequence[str | None] = ("en",)) -> QueryParser:
-    parser = LanguageParser(schema, langs)
+def build_parser(
+    schema: Schema, langs: Sequence[str | None] = ("en",), pairs: bool = True
+) -> QueryParser:
+    parser = LanguageParser(schema, langs, pairs)
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(DateParserPlugin(free=False))
