@@ -64,50 +64,49 @@ def _boost(q: wq.Query, boost: float) -> wq.Query:
 
 
 def plan_query(fieldname: str, text: str, langs: Sequence[str | None], boost: float = 1.0,
-               slop: int = 1, pairs: bool = False) -> wq.Query | None:  # fmt: skip
+               slop: int = 1, pairs: bool = True) -> wq.Query | None:  # fmt: skip
     """The query of a word or phrase on an analyzed field; None when nothing is left.
 
-    With ``pairs``, a phrase of two words on the title or body is built straight as the
-    word-pair terms :func:`pair_phrases` would make of it (the same terms, in the same
-    order): a phrase in 15 languages is 30 sequences, which Whoosh's normalize hashed
-    term by term before they were rewritten (a third of parsing a phrase).
+    With ``pairs``, each alternative of two whole words on the title or body (a word's
+    spelling in one language) is the look-up of its word-pair terms rather than a
+    sequence: Whoosh answers a phrase by intersecting the words' postings and comparing
+    positions document by document, while the pair field (see
+    :class:`~threadsearch.analysis.PairFilter`) holds every adjacent pair of terms, so
+    "light water" is a few posting lists. Longer phrases stay sequences.
     """
     plan = query_plan(text, langs)
     if not plan.alternatives:
         return None
-    pair_field = PAIR_FIELDS.get(fieldname)
-    if pairs and pair_field and slop == 1 and _two_terms_each(plan):
-        return _pair_query(pair_field, plan, boost)
-    q = whoosh_query(fieldname, plan)
-    if slop != 1:
-        for sub in [q, *q.children()]:
-            if isinstance(sub, wq.Sequence):
-                sub.slop = slop
-    return _boost(q, boost)
+    pair_field = PAIR_FIELDS.get(fieldname) if pairs and slop == 1 else None
+    if pair_field is None:
+        q = whoosh_query(fieldname, plan)
+        if slop != 1:
+            for sub in [q, *q.children()]:
+                if isinstance(sub, wq.Sequence):
+                    sub.slop = slop
+        return _boost(q, boost)
+    queries: list[wq.Query] = []
+    for alt in plan.alternatives:
+        paired = _pair_terms(pair_field, alt)
+        queries.append(paired if paired is not None else whoosh_query(fieldname, QueryPlan((alt,))))
+    return _boost(queries[0] if len(queries) == 1 else wq.Or(queries), boost)
 
 
-def _two_terms_each(plan: QueryPlan) -> bool:
-    """Whether every alternative of ``plan`` is two positions of whole terms."""
-    return all(
-        len(alt) == 2 and not any(t.endswith("*") for slot in alt for t in slot)
-        for alt in plan.alternatives
-    )
-
-
-def _pair_query(pair_field: str, plan: QueryPlan, boost: float) -> wq.Query | None:
-    alternatives: list[wq.Query] = []
-    for first, second in plan.alternatives:
-        terms: list[wq.Query] = [
-            wq.Term(pair_field, f"{a} {b}", boost=boost)
-            for a in sorted(first)
-            for b in sorted(second)
-            if _same_language(a, b)
-        ]
-        if terms:
-            alternatives.append(terms[0] if len(terms) == 1 else wq.Or(terms))
-    if not alternatives:
+def _pair_terms(pair_field: str, alt: tuple[frozenset[str], ...]) -> wq.Query | None:
+    """The word-pair terms of a two-word alternative (None for another shape: one word,
+    more words, a prefix), its words' terms in one language."""
+    if len(alt) != 2 or any(t.endswith("*") for slot in alt for t in slot):
         return None
-    return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
+    first, second = alt
+    terms: list[wq.Query] = [
+        wq.Term(pair_field, f"{a} {b}")
+        for a in sorted(first)
+        for b in sorted(second)
+        if _same_language(a, b)
+    ]
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
 class _PhraseNode(PhrasePlugin.PhraseNode):  # type: ignore[misc]
@@ -259,7 +258,7 @@ def parse_query(text: str, schema: Schema, langs: Sequence[str | None] = ("en",)
             hint="Dates look like 2005-10-02; ranges like timestamp:[2005-10-01 TO 2005-10-02].",
         ) from exc
     _raise_on_errors(parsed, text)
-    return pair_phrases(parsed)
+    return parsed
 
 
 def _spliced(q: wq.Query) -> wq.Query:
@@ -300,32 +299,6 @@ def _syntax_tree(parser: QueryParser, text: str) -> Any:
     return tree
 
 
-def pair_phrases(q: wq.Query) -> wq.Query:
-    """Rewrite two-word phrases on the title or body as look-ups of word-pair terms.
-
-    Whoosh answers a phrase by intersecting the words' postings and comparing positions
-    document by document; the pair field (see :class:`~threadsearch.analysis.PairFilter`)
-    holds every adjacent pair of terms, so "light water" is a few posting lists (the
-    pairs of the two words' alternatives). Longer phrases stay sequences.
-    """
-    if isinstance(q, wq.Sequence):
-        pair_field = PAIR_FIELDS.get(_field_of(q) or "")
-        slots = [_slot_terms(sub) for sub in q.subqueries]
-        if pair_field and len(slots) == 2 and q.slop == 1 and all(slots):
-            first, second = slots
-            assert first is not None and second is not None
-            boost = next(iter(q.leaves())).boost
-            pairs: list[wq.Query] = [
-                wq.Term(pair_field, f"{a} {b}", boost=boost)
-                for a in first
-                for b in second
-                if _same_language(a, b)
-            ]
-            return pairs[0] if len(pairs) == 1 else wq.Or(pairs)
-        return q
-    return q if q.is_leaf() else q.apply(pair_phrases)
-
-
 def _same_language(first: str, second: str) -> bool:
     """Whether two terms can stand side by side in one text: an entry is analyzed in one
     language, so ``x|de y|en`` is never indexed (a slot names each word's stem in every
@@ -339,20 +312,6 @@ def _same_language(first: str, second: str) -> bool:
     _, bar, lang = first.rpartition("|")
     _, other_bar, other_lang = second.rpartition("|")
     return not (bar and other_bar) or lang == other_lang
-
-
-def _field_of(q: wq.Query) -> str | None:
-    fields = {leaf.field() for leaf in q.leaves()}
-    return fields.pop() if len(fields) == 1 else None
-
-
-def _slot_terms(q: wq.Query) -> list[str] | None:
-    """The terms of a phrase slot made only of terms (None for a prefix slot)."""
-    if type(q) is wq.Term:
-        return [q.text]
-    if type(q) is wq.Or and all(type(c) is wq.Term for c in q.subqueries):
-        return [c.text for c in q.subqueries]
-    return None
 
 
 def _raise_on_errors(node: Any, text: str) -> None:
